@@ -1,0 +1,63 @@
+"""Where prep's files live: the user data folder, the bundled bank and sample, the positions file."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+ENV_HOME = "PREP_HOME"
+ENV_POSITIONS = "PREP_POSITIONS"
+ENV_TOPICS = "PREP_TOPICS"
+
+
+def user_dir() -> Path:
+    """The folder for prep's own data (quiz progress): ``$PREP_HOME``, else the platform's data dir."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("prep", appauthor=False))
+
+
+def progress_path() -> Path:
+    return user_dir() / "progress.db"
+
+
+def sample_positions() -> Path:
+    return Path(str(resources.files("prep.data").joinpath("positions.md")))
+
+
+def taxonomy_file() -> Path:
+    return Path(str(resources.files("prep.data").joinpath("taxonomy.yaml")))
+
+
+def bundled_topics() -> Path:
+    return Path(str(resources.files("prep.topics")))
+
+
+def positions_source(explicit: str | os.PathLike | None) -> tuple[Path, bool]:
+    """The positions file to read and whether it is the bundled sample.
+
+    First match wins: ``--positions FILE``, ``$PREP_POSITIONS``, ``./positions.md``, the sample.
+    """
+    if explicit:
+        return Path(explicit), False
+    env = os.environ.get(ENV_POSITIONS)
+    if env:
+        return Path(env).expanduser(), False
+    local = Path("positions.md")
+    if local.is_file():
+        return local, False
+    return sample_positions(), True
+
+
+def topics_source(explicit: str | os.PathLike | None) -> Path:
+    """The topic bank folder: ``--topics DIR``, ``$PREP_TOPICS``, else the bundled bank."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_TOPICS)
+    if env:
+        return Path(env).expanduser()
+    return bundled_topics()
