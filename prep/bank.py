@@ -431,7 +431,7 @@ def _cross_checks(topics: dict[str, Topic]) -> list[Problem]:
             owners.setdefault(fold(a), []).append((t, a, False))
         for a in t.shared_aliases:
             owners.setdefault(fold(a), []).append((t, a, True))
-    for key, claims in owners.items():
+    for claims in owners.values():
         ids = list(dict.fromkeys(t.id for t, _, _ in claims))
         if len(ids) < 2 or all(shared for _, _, shared in claims):
             continue
@@ -462,16 +462,15 @@ def check_bank(
 def load_bank(root: str | Path) -> Bank:
     """Load the bank at ``root``; raise ``BankError`` naming the first problem.
 
-    A bank of one's own need not hold every topic of the taxonomy (``prep check`` says which are
-    missing); every other problem stops the load.
+    Every file must be valid and topic ids unique. Consistency of the bank as a whole (the
+    taxonomy's topics present, related ids, aliases claimed twice) is for ``prep check``: a bank of
+    one's own still loads while it grows.
     """
     root = Path(root)
     domains = load_taxonomy()
     topics, problems = _read_bank(root)
-    problems += _cross_checks(topics)
-    if not problems:
-        return Bank(topics, domains)
+    if problems:
         more = f" (and {len(problems) - 1} more; run 'prep check')" if len(problems) > 1 else ""
         p = problems[0]
         raise BankError(p.message + more, p.path, p.line)
-    return bank
+    return Bank(topics, domains)

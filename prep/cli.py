@@ -6,9 +6,6 @@ so ``prep --help`` stays instant.
 
 from __future__ import annotations
 
-import functools
-import sys
-
 import click
 
 from prep import __version__
@@ -220,3 +217,346 @@ def check(topics_dir):
         f"ok: {len(bank.topics)} topics in {len({t.domain for t in topics})} domains, "
         f"{n_cards} cards ({n_cards - n_deep} basic, {n_deep} deep), {n_alias} aliases"
     )
+
+
+def load_bank_and_matches(positions_file, topics_dir, names=(), status=None):
+    """Positions (all and chosen), the bank, and the matches of the chosen positions."""
+    from prep.bank import load_bank
+    from prep.match import build_index, match_positions
+    from prep.paths import topics_source
+
+    every, companies = load_positions(positions_file)
+    chosen = filter_positions(every, companies, names, status)
+    if not chosen:
+        raise click.ClickException("no positions match the chosen companies and --status")
+    bank = load_bank(topics_source(topics_dir))
+    index = build_index(bank)
+    return every, chosen, bank, index, match_positions(chosen, index)
+
+
+@cli.command("map")
+@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
+@positions_option
+@topics_option
+@status_option
+@json_option
+def map_(company_names, positions_file, topics_dir, status, as_json):
+    """Show how each position's terms map to topics, and which terms map to none.
+
+    Each term is shown with its topics, a score (0–100) and the kind of evidence: exact (the term is
+    an alias), alias (aliases inside the term), context (the line prefix or neighbouring terms
+    decided), fuzzy (a close spelling).
+
+    \b
+    Examples:
+        prep map 字节
+        prep map --status interviewing --json
+    """
+    from prep.match import coverage, topic_weights
+
+    _, _, _bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    weights = topic_weights(matched)
+    if as_json:
+        print_json({
+            "positions": [pm.to_dict() for pm in matched],
+            "weights": dict(weights.most_common()),
+        })
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    for pm in matched:
+        p = pm.position
+        table = Table(
+            title=Text(f"{p.company} · {p.title}  [{p.status}]", style="bold"),
+            title_justify="left", expand=False,
+        )
+        for col, just in (("term", "left"), ("where", "left"), ("topics", "left"),
+                          ("score", "right"), ("kind", "left")):
+            table.add_column(col, justify=just)
+        for m in pm.matches:
+            table.add_row(Text(m.term.text), f"{m.term.section}:{m.term.line}",
+                          Text(", ".join(m.topics), style="green"), f"{m.score:.0f}", m.kind)
+        for t in pm.unmatched:
+            table.add_row(Text(t.text, style="red"), f"{t.section}:{t.line}",
+                          Text("— no topic", style="red"), "", "")
+        if not pm.matches and not pm.unmatched:
+            table.add_row(Text("(no terms in this position)", style="yellow"), "", "", "", "")
+        out.print(table)
+    hit, total = coverage(matched)
+    pct = f"{100 * hit / total:.0f}%" if total else "n/a"
+    out.print(f"coverage: {hit}/{total} terms matched ({pct}); {len(weights)} topics asked for "
+              f"across {len(matched)} positions")
+
+
+@cli.command()
+@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
+@positions_option
+@topics_option
+@status_option
+@json_option
+def topics(company_names, positions_file, topics_dir, status, as_json):
+    """Rank topics by how many positions ask for them, and list the terms no topic covers.
+
+    \b
+    Examples:
+        prep topics
+        prep topics 字节 腾讯 --status interviewing,interested --json
+    """
+    from prep.match import topic_weights
+
+    _, _, bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    weights = topic_weights(matched)
+    askers: dict[str, list[str]] = {}
+    for pm in matched:
+        for t in pm.topics:
+            askers.setdefault(t, [])
+            if pm.position.company not in askers[t]:
+                askers[t].append(pm.position.company)
+    ranked = [(tid, n) for tid, n in weights.most_common() if tid in bank.topics]
+    if as_json:
+        print_json({"topics": [
+            {"id": tid, "title": bank.topics[tid].title, "domain": bank.topics[tid].domain,
+             "count": n, "companies": askers[tid]} for tid, n in ranked
+        ]})
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    top = ranked[0][1] if ranked else 1
+    table = Table(title=f"{len(ranked)} topics asked for by {len(matched)} positions",
+                  title_justify="left")
+    for col in ("topic", "domain", "positions", "", "companies"):
+        table.add_column(col, justify="right" if col == "positions" else "left")
+    for tid, n in ranked:
+        bar = "█" * max(1, round(20 * n / top))
+        table.add_row(Text(f"{bank.topics[tid].title_zh} ({tid})"), bank.topics[tid].domain,
+                      str(n), Text(bar, style="cyan"), Text(", ".join(askers[tid])))
+    out = console()
+    out.print(table)
+    gaps: dict[str, list[str]] = {}
+    for pm in matched:
+        for t in pm.unmatched:
+            gaps.setdefault(t.text, []).append(pm.position.company)
+    if gaps:
+        out.print(f"\n[bold]{len(gaps)} terms map to no topic[/bold] (gaps in the bank, or prose):")
+        for text, who in gaps.items():
+            out.print(Text(f"  {text}  — {', '.join(dict.fromkeys(who))}", style="yellow"))
+
+
+@cli.command()
+@click.argument("company_names", nargs=-1, metavar="COMPANY...")
+@click.option("--all", "all_companies", is_flag=True, help="One deck for every company in the notes.")
+@positions_option
+@topics_option
+@status_option
+@click.option("-o", "--output", "out_dir", default="decks", show_default=True, metavar="DIR",
+              help="Folder for the .apkg files (created if missing).")
+@click.option("--independent", is_flag=True,
+              help="Give this company its own copies of shared cards (notes not shared across decks).")
+def deck(company_names, all_companies, positions_file, topics_dir, status, out_dir, independent):
+    """Write an Anki deck (DIR/<company>.apkg) of the topics a company's positions ask for.
+
+    Cards come most-asked topic first, basic before deep. Re-importing a regenerated deck updates
+    changed cards and never duplicates them; a card two companies share is one note tagged with both
+    (company::字节, company::腾讯) unless --independent.
+
+    \b
+    Examples:
+        prep deck 字节
+        prep deck --all -o ~/anki
+        prep deck 腾讯 --status interviewing --positions notes.md
+    """
+    from prep.anki import plan_deck, write_deck
+    from prep.bank import load_bank
+    from prep.companies import resolve
+    from prep.match import build_index, match_positions
+    from prep.paths import topics_source
+
+    if all_companies and company_names:
+        raise click.UsageError("give company names or --all, not both")
+    if not all_companies and not company_names:
+        raise click.UsageError("name a company (e.g. prep deck 字节) or pass --all")
+    every, companies = load_positions(positions_file)
+    known = list(dict.fromkeys(p.company for p in every))
+    names = known if all_companies else list(dict.fromkeys(resolve(n, known, companies)
+                                                           for n in company_names))
+    bank = load_bank(topics_source(topics_dir))
+    matched_all = match_positions(every, build_index(bank))
+    from prep.positions import parse_status_filter
+
+    wanted = parse_status_filter(status)
+    filter_positions(every, companies, (), status)  # validates --status
+    for name in names:
+        chosen = [pm for pm in matched_all if pm.position.company == name
+                  and (wanted is None or pm.position.status in wanted)]
+        if not chosen:
+            click.echo(f"{name}: no positions with status {status}; skipped", err=True)
+            continue
+        plan = plan_deck(name, chosen, matched_all, bank, independent=independent)
+        path = write_deck(plan, out_dir)
+        hint = " (see prep map " + name + ")" if plan.unmatched else ""
+        click.echo(
+            f"{name}: {plan.positions} positions, {len(plan.topics)} topics, {len(plan.notes)} cards, "
+            f"{plan.unmatched} unmatched terms{hint} → {path}"
+        )
+
+
+def resolve_topics(names, bank):
+    """Topic ids from what the user typed: an id or an alias; else the closest ids."""
+    from prep.errors import UnknownNameError
+    from prep.text import fold
+
+    by_alias = {}
+    for t in bank.topics.values():
+        for a in (t.id, *t.aliases):
+            by_alias.setdefault(fold(a), t.id)
+    out = []
+    for name in names:
+        tid = name if name in bank.topics else by_alias.get(fold(name))
+        if tid is None:
+            from rapidfuzz import process
+
+            close = [m for m, _, _ in process.extract(name, list(bank.topics), limit=5,
+                                                        score_cutoff=50)]
+            raise UnknownNameError("topic", name, close, sorted(bank.topics))
+        out.append(tid)
+    return list(dict.fromkeys(out))
+
+
+def open_store():
+    from prep.paths import progress_path
+    from prep.store import Store
+
+    return Store.open(progress_path())
+
+
+@cli.command()
+@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
+@click.option("-n", "count", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="How many cards to ask.")
+@click.option("--topic", "topic_names", multiple=True, metavar="ID",
+              help="Only these topics (repeatable); ids as in 'prep topics'.")
+@click.option("--mode", type=click.Choice(["flip", "type"]), default="flip", show_default=True,
+              help="flip: reveal and rate yourself; type: type an answer, graded on keywords.")
+@positions_option
+@topics_option
+@status_option
+@click.option("--seed", type=int, help="Seed the card draw, for a reproducible session.")
+def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, status, seed):
+    """Spaced-repetition quiz in the terminal, weighted toward the most asked topics.
+
+    Due cards come first; otherwise a card's chance is its topic's frequency × (1 − recall
+    probability now). Each answer is saved as it is given. Keys: Enter shows the answer, 1–4 rate
+    (Again/Hard/Good/Easy), s skips, q quits, ? shows the keys. Reads one answer per line, so it can
+    be scripted: printf '3\\n1\\n' | prep quiz -n 2
+
+    \b
+    Examples:
+        prep quiz
+        prep quiz 字节 -n 20 --mode type
+        prep quiz --topic kv-cache --topic pd-disaggregation
+    """
+    import random
+    from datetime import datetime, timezone
+
+    from prep.match import topic_weights
+    from prep.quiz import candidates, select
+    from prep.session import QuizSession, summary_lines
+
+    _, _, bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    weights = topic_weights(matched)
+    topic_ids = resolve_topics(topic_names, bank) if topic_names else None
+    store = open_store()
+    try:
+        now = datetime.now(timezone.utc)
+        cands = candidates(bank, weights, store.states(), now, topic_ids)
+        if not cands:
+            raise click.ClickException("no cards to ask: the chosen positions match no topic")
+        chosen = select(cands, count, random.Random(seed))
+        out = console()
+        session = QuizSession(store, bank, chosen, mode, click.get_text_stream("stdin"), out,
+                              lambda: datetime.now(timezone.utc))
+        result = session.run()
+        out.print()
+        for line in summary_lines(result, bank, session.states, datetime.now(timezone.utc)):
+            out.print(line, highlight=False)
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
+@positions_option
+@topics_option
+@status_option
+@json_option
+def stats(company_names, positions_file, topics_dir, status, as_json):
+    """Quiz progress: reviews, retention, readiness per company, what to study next.
+
+    Readiness is the frequency-weighted mean recall probability over the topics a company asks for.
+
+    \b
+    Examples:
+        prep stats
+        prep stats 字节 --json
+    """
+    from datetime import datetime, timezone
+
+    from prep.match import topic_weights
+    from prep.quiz import readiness, topic_progress, weakest
+
+    _, _, bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    store = open_store()
+    try:
+        states, reviews = store.states(), store.reviews()
+    finally:
+        store.close()
+    now = datetime.now(timezone.utc)
+    weights = topic_weights(matched)
+    progress = topic_progress(bank, weights, states, now)
+    companies = list(dict.fromkeys(pm.position.company for pm in matched))
+    ready = {
+        c: readiness(topic_progress(
+            bank, topic_weights(pm for pm in matched if pm.position.company == c), states, now))
+        for c in companies
+    }
+    seen_before: set[str] = set()
+    repeats = passed = 0
+    for r in reviews:
+        if r.card_key in seen_before:
+            repeats += 1
+            passed += r.rating >= 2
+        seen_before.add(r.card_key)
+    retention = passed / repeats if repeats else None
+    days = len({r.reviewed_at.date() for r in reviews})
+    ranked = sorted(progress, key=lambda p: (-p.weight, p.topic))
+    next_up = weakest(progress)
+    if as_json:
+        print_json({
+            "reviews": len(reviews),
+            "retention": retention,
+            "days_studied": days,
+            "readiness": ready,
+            "topics": [{"id": p.topic, "weight": p.weight, "cards": p.cards, "seen": p.seen,
+                        "mean_retrievability": round(p.mean_r, 4)} for p in ranked],
+            "study_next": [p.topic for p in next_up],
+        })
+        return
+    from rich.table import Table
+
+    out = console()
+    ret = f"{100 * retention:.0f}%" if retention is not None else "n/a"
+    out.print(f"reviews: {len(reviews)} · retention: {ret} · days studied: {days}")
+    for c, r in sorted(ready.items(), key=lambda kv: -kv[1]):
+        out.print(f"readiness {c}: {100 * r:.0f}%")
+    table = Table(title="topics, most asked first", title_justify="left")
+    for col in ("topic", "asked", "seen", "mean recall"):
+        table.add_column(col, justify="left" if col == "topic" else "right")
+    for p in ranked:
+        table.add_row(f"{bank.topics[p.topic].title_zh} ({p.topic})", str(int(p.weight)),
+                      f"{p.seen}/{p.cards}", f"{100 * p.mean_r:.0f}%")
+    out.print(table)
+    out.print("study next: " + ", ".join(f"{bank.topics[p.topic].title_zh} ({p.topic})"
+                                         for p in next_up))

@@ -259,37 +259,31 @@ def match_positions(positions: Iterable[Position], index: AliasIndex) -> list[Po
 
 
 def _fuzzy(terms: set[str], index: AliasIndex) -> dict[str, tuple[tuple[str, ...], float]]:
-    """Closest alias for each term, when it is close enough: vectorised with rapidfuzz."""
+    """Closest alias for each unique term, when it is close enough.
+
+    One rapidfuzz ``extractOne`` per unique term against all aliases at once (the comparison loop
+    runs in C, with a score cutoff that prunes early).
+    """
     from rapidfuzz import fuzz, process
 
-    texts = sorted(terms)
-    folded = [fold(t) for t in texts]
-    keep = [i for i, f in enumerate(folded) if len(f) >= FUZZY_MIN_LEN]
-    if not keep:
-        return {}
-    queries = [folded[i] for i in keep]
     aliases = [a for a in index.exact if len(a) >= FUZZY_MIN_LEN]
-    out: dict[str, tuple[tuple[str, ...], float]] = {}
-    if aliases:
-        scores = process.cdist(queries, aliases, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
-                               dtype="uint8", workers=1)
-        for row, i in enumerate(keep):
-            j = int(scores[row].argmax())
-            s = float(scores[row, j])
-            if s >= FUZZY_CUTOFF:
-                out[texts[i]] = (index.exact[aliases[j]], s)
-    # A long Latin alias misspelt inside a longer term: "熟悉Kuberentes开发".
     long_latin = [a for a in aliases if len(a) >= 6 and a.isascii()]
-    rest = [(row, i) for row, i in enumerate(keep) if texts[i] not in out]
-    if long_latin and rest:
-        scores = process.cdist([queries[row] for row, _ in rest], long_latin,
-                               scorer=fuzz.partial_ratio, score_cutoff=FUZZY_PARTIAL_CUTOFF,
-                               dtype="uint8", workers=1)
-        for k, (_, i) in enumerate(rest):
-            j = int(scores[k].argmax())
-            s = float(scores[k, j])
-            if s >= FUZZY_PARTIAL_CUTOFF:
-                out[texts[i]] = (index.exact[long_latin[j]], s * 0.9)
+    out: dict[str, tuple[tuple[str, ...], float]] = {}
+    for text in terms:
+        folded = fold(text)
+        if len(folded) < FUZZY_MIN_LEN:
+            continue
+        hit = process.extractOne(folded, aliases, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        if hit:
+            out[text] = (index.exact[hit[0]], float(hit[1]))
+            continue
+        # A long Latin alias misspelt inside a longer term: "熟悉Kuberentes开发".
+        if len(folded) > 6 and any(c.isascii() and c.isalpha() for c in folded):
+            inside = [a for a in long_latin if len(a) < len(folded)]
+            hit = process.extractOne(folded, inside, scorer=fuzz.partial_ratio,
+                                     score_cutoff=FUZZY_PARTIAL_CUTOFF)
+            if hit:
+                out[text] = (index.exact[hit[0]], float(hit[1]) * 0.9)
     return out
 
 

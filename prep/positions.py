@@ -66,6 +66,7 @@ _SECTION_RE = re.compile(
 _BULLET_RE = re.compile(r"^(?:[-*+•·]|\d{1,3}[.)、]|[（(]\d{1,3}[）)]|[a-zA-Z][.)])\s+|^\d{1,3}、")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _BARE_URL_RE = re.compile(r"<?(https?://[^\s>]+)>?")
+_URL_RE = re.compile(r"https?://[^\s、，,；;（）()]+")
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 # Separators between terms on one line. "/" is handled apart because it also joins words.
@@ -219,6 +220,11 @@ def _split_top(text: str, seps: set[str]) -> list[str]:
     return out
 
 
+def _pick(saved: list[str], m: re.Match) -> str:
+    i = int(m.group(1))
+    return saved[i] if i < len(saved) else m.group(0)
+
+
 def _split_slashes(text: str) -> list[str]:
     """Split on "/" outside brackets, keeping ``TCP/IP``, ``P/D`` and friends whole."""
     protected: list[str] = []
@@ -229,7 +235,7 @@ def _split_slashes(text: str) -> list[str]:
 
     masked = _SLASH_WORDS_RE.sub(keep, text)
     parts = _split_top(masked, {"/", "／"})
-    return [re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], p) for p in parts]
+    return [re.sub(r"\x00(\d+)\x00", lambda m: _pick(protected, m), p) for p in parts]
 
 
 def _split_prefix(line: str) -> tuple[str, str]:
@@ -241,8 +247,6 @@ def _split_prefix(line: str) -> tuple[str, str]:
         elif ch in _CLOSE and depth:
             depth -= 1
         elif depth == 0 and ch in ":：":
-            if ch == ":" and line[i + 1: i + 3] == "//":
-                continue  # a URL
             if ch == ":" and i and line[i - 1].isdigit() and line[i + 1: i + 2].isdigit():
                 continue  # a time such as 10:30
             prefix, rest = line[:i].strip(), line[i + 1:].strip()
@@ -303,10 +307,17 @@ def split_terms(line: str) -> tuple[str, list[str]]:
     line = line.strip()
     if not line or _NOTE_RE.match(line):
         return "", []
-    prefix, rest = _split_prefix(line)
-    prefix = _clean(prefix)
-    terms = _items(rest)
-    return prefix, terms
+    urls: list[str] = []
+
+    def hide(m: re.Match) -> str:
+        urls.append(m.group(0))
+        return f"\x01{len(urls) - 1}\x01"
+
+    def show(text: str) -> str:
+        return re.sub("\x01(\\d+)\x01", lambda m: _pick(urls, m), text)
+
+    prefix, rest = _split_prefix(_URL_RE.sub(hide, line))
+    return show(_clean(prefix)), [show(t) for t in _items(rest)]
 
 
 @dataclass
@@ -342,7 +353,7 @@ def iter_positions(lines: Iterable[str], default_status: str = "interested") -> 
         line = raw.rstrip("\r\n").replace("\u3000", " ").strip()
         if lineno == 1:
             line = line.lstrip("\ufeff")
-        if line.startswith("```") or line.startswith("~~~"):
+        if line.startswith(("```", "~~~")):
             in_code = not in_code
             continue
         if in_code or not line or line.startswith("<!--"):
