@@ -10,8 +10,8 @@ from prep.anki import ROOT_DECK, output_path, safe_filename
 from prep.cli import cli
 
 pytest.importorskip("anki")
-from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest  # noqa: E402
-from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition  # noqa: E402
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
 
@@ -79,7 +79,7 @@ def cards_of_matched_topics(company, bank_dir=None, positions=None):
 def test_deck_imports_with_every_card_in_order(collection, banks, isolated):
     out = deck("字节", bank=banks / "valid")
     path = isolated / "decks" / "字节.apkg"
-    assert f"→ decks/字节.apkg" in out.output or str(path) in out.output
+    assert "→ decks/字节.apkg" in out.output or str(path) in out.output
     log = import_deck(collection, path)
     assert len(log.duplicate) == 0
     expected = cards_of_matched_topics("字节", banks / "valid")
@@ -221,7 +221,8 @@ def test_interrupted_write_leaves_old_deck(banks, isolated, monkeypatch):
     import genanki
 
     def boom(self, file, timestamp=None):
-        open(file, "wb").write(b"half a zip")
+        with open(file, "wb") as f:
+            f.write(b"half a zip")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(genanki.Package, "write_to_file", boom)

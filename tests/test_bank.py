@@ -9,7 +9,7 @@ from prep.errors import BankError
 
 
 def problems_of(banks, name, taxonomy=None):
-    bank, problems = check_bank(banks / name, taxonomy={} if taxonomy is None else taxonomy)
+    _, problems = check_bank(banks / name, taxonomy={} if taxonomy is None else taxonomy)
     return [str(p) for p in problems]
 
 

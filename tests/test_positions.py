@@ -170,8 +170,7 @@ def test_huge_file_streams(tmp_path):
     f = tmp_path / "big.md"
     with open(f, "w", encoding="utf-8") as out:
         out.write("## Interested\n")
-        for n in range(20_000):
-            out.write(block.format(n=n))
+        out.writelines(block.format(n=n) for n in range(20_000))
     ps = read_positions(f)
     assert len(ps) == 20_000 and ps[-1].company == "公司19999"
 
