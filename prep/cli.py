@@ -476,7 +476,7 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
             raise click.ClickException("no cards to ask: the chosen positions match no topic")
         chosen = select(cands, count, random.Random(seed))
         out = console()
-        session = QuizSession(store, bank, chosen, mode, click.get_text_stream("stdin"), out,
+        session = QuizSession(store, bank, chosen, mode, sys.stdin, out,
                               lambda: datetime.now(timezone.utc))
         result = session.run()
         out.print()

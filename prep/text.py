@@ -6,7 +6,7 @@ import unicodedata
 
 # Characters that never distinguish two spellings of a term: "GPUDirect RDMA" = "GPUDirectRDMA",
 # "Megatron-LM" = "Megatron LM", "K8S" = "k8s".
-_IGNORED = set(" \t\n\r\u3000-_‐‑–—·・.'\"`*")
+_IGNORED = set(" \t\n\r\u3000-_‐‑–—−·・.'\"`*")
 
 
 def fold(text: str) -> str:
