@@ -459,6 +459,7 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
         prep quiz --topic kv-cache --topic pd-disaggregation
     """
     import random
+    import sys
     from datetime import datetime, timezone
 
     from prep.match import topic_weights
