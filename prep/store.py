@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,9 +43,10 @@ MIGRATIONS: list[str] = [
 
 
 def migrate(db: sqlite3.Connection, migrations: list[str] = MIGRATIONS) -> int:
-    """Apply the migrations this database has not had yet, each in one transaction.
+    """Apply the migrations this database has not had yet, all in one write transaction.
 
-    Returns the schema version reached.
+    The version is read again under the write lock, so two processes opening a new file at once
+    do not both create the tables. Returns the schema version reached.
     """
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
@@ -52,14 +54,37 @@ def migrate(db: sqlite3.Connection, migrations: list[str] = MIGRATIONS) -> int:
             f"progress file is from a newer prep (schema {version}, this prep knows "
             f"{len(migrations)}); upgrade prep"
         )
-    for i in range(version, len(migrations)):
-        try:
-            db.executescript(f"BEGIN;\n{migrations[i]}\nPRAGMA user_version = {i + 1};\nCOMMIT;")
-        except sqlite3.Error:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+    if version == len(migrations):
+        return version
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for i in range(version, len(migrations)):
+            for statement in migrations[i].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {i + 1}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
     return len(migrations)
+
+
+def _retry_locked(step, seconds: float = 10.0):
+    """Run a set-up step, retrying while another process holds the lock (e.g. two first runs).
+
+    Switching to WAL does not wait on SQLite's busy handler, so a second process opening a new file
+    at the same moment would otherwise fail at once.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @dataclass(frozen=True)
@@ -115,11 +140,12 @@ class Store:
                     raise ProgressError(f"progress database is corrupt ({check}); it was left "
                                         f"unchanged: {fix}", shown)
             db.execute("PRAGMA busy_timeout = 10000")
-            db.execute("PRAGMA journal_mode = WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
             db.execute("PRAGMA synchronous = NORMAL")
             if not existed:
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            migrate(db)
+                _retry_locked(lambda: db.execute(f"PRAGMA application_id = {APPLICATION_ID}"))
+            _retry_locked(lambda: migrate(db))
         except sqlite3.DatabaseError as e:
             raise ProgressError(f"progress database cannot be read ({e}); it was left unchanged: "
                                 f"{fix}", shown) from None
