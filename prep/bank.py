@@ -378,8 +378,10 @@ def load_taxonomy(path: Path | None = None) -> dict[str, Domain]:
     }
 
 
-def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem]]:
+def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem], set[str]]:
+    """The valid topics, every per-file problem, and the ids of the files that had problems."""
     problems: list[Problem] = []
+    broken: set[str] = set()
     if not root.is_dir():
         raise BankError("topic bank folder not found; pass --topics DIR or set PREP_TOPICS", str(root))
     files = sorted(p for p in root.glob("*/*.yaml") if p.is_file())
@@ -391,12 +393,13 @@ def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem]]:
         shown = _shown(f, root)
         t = _parse_topic(f, shown, problems)
         if t is None:
+            broken.add(f.stem)  # reported already: not "missing" too, nor a dangling "related"
             continue
         if t.id in topics:
             problems.append(Problem(shown, 1, f"duplicate topic id {t.id!r}, also in {topics[t.id].path}"))
             continue
         topics[t.id] = t
-    return topics, problems
+    return topics, problems, broken
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -406,11 +409,12 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _missing_required(topics: dict[str, Topic], domains: dict[str, Domain], root: Path) -> list[Problem]:
+def _missing_required(topics: dict[str, Topic], domains: dict[str, Domain], root: Path,
+                      broken: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for d in domains.values():
         for tid in d.required:
-            if tid not in topics:
+            if tid not in topics and tid not in broken:
                 problems.append(Problem(
                     str(Path(root.name) / d.id / f"{tid}.yaml"), None,
                     f"missing topic {tid!r}, required by the taxonomy ({d.id})",
@@ -418,11 +422,11 @@ def _missing_required(topics: dict[str, Topic], domains: dict[str, Domain], root
     return problems
 
 
-def _cross_checks(topics: dict[str, Topic]) -> list[Problem]:
+def _cross_checks(topics: dict[str, Topic], broken: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for t in topics.values():
         for r in t.related:
-            if r not in topics:
+            if r not in topics and r not in broken:
                 problems.append(Problem(t.path, None, f"related topic {r!r} does not exist"))
     # An alias names one topic, unless both files say it is shared.
     owners: dict[str, list[tuple[Topic, str, bool]]] = {}
@@ -452,8 +456,8 @@ def check_bank(
     """Every problem of the bank at ``root``, and the bank when there are none."""
     root = Path(root)
     domains = load_taxonomy() if taxonomy is None else taxonomy
-    topics, problems = _read_bank(root)
-    problems += _missing_required(topics, domains, root) + _cross_checks(topics)
+    topics, problems, broken = _read_bank(root)
+    problems += _missing_required(topics, domains, root, broken) + _cross_checks(topics, broken)
     if problems:
         return None, problems
     return Bank(topics, domains), []
@@ -468,7 +472,7 @@ def load_bank(root: str | Path) -> Bank:
     """
     root = Path(root)
     domains = load_taxonomy()
-    topics, problems = _read_bank(root)
+    topics, problems, _ = _read_bank(root)
     if problems:
         more = f" (and {len(problems) - 1} more; run 'prep check')" if len(problems) > 1 else ""
         p = problems[0]
