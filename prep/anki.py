@@ -14,6 +14,7 @@ Identity rules (see the README):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -143,7 +144,8 @@ def render_answer(card: Card) -> str:
     out = render_markdown(card.a)
     if card.refs:
         links = "".join(
-            f'<li><a href="{html.escape(r, quote=True)}">{html.escape(r)}</a></li>' for r in card.refs
+            f'<li><a href="{html.escape(r, quote=True)}">{html.escape(r)}</a></li>'
+            for r in card.refs
         )
         out += f'\n<div class="refs">参考：<ul>{links}</ul></div>'
     return out
@@ -171,8 +173,10 @@ def note_guid(card: Card, company: str | None = None) -> str:
     """Stable GUID from topic id + card id (and the company, for independent decks)."""
     import genanki
 
-    return genanki.guid_for(card.topic, card.id) if company is None else genanki.guid_for(
-        card.topic, card.id, company
+    return (
+        genanki.guid_for(card.topic, card.id)
+        if company is None
+        else genanki.guid_for(card.topic, card.id, company)
     )
 
 
@@ -247,8 +251,12 @@ def plan_deck(
         cards = sorted(topic.cards, key=lambda c: c.level != "basic")  # stable: file order kept
         company_tags = {company_tag(company)} if independent else tags_by_topic.get(tid, set())
         for card in cards:
-            tags = (f"topic::{tid}", f"domain::{topic.domain}", f"level::{card.level}",
-                    *sorted(company_tags | {company_tag(company)}))
+            tags = (
+                f"topic::{tid}",
+                f"domain::{topic.domain}",
+                f"level::{card.level}",
+                *sorted(company_tags | {company_tag(company)}),
+            )
             fields = (
                 render_question(card.q),
                 render_answer(card),
@@ -256,14 +264,16 @@ def plan_deck(
                 render_asked_in(asks.get(tid, ())),
                 html.escape(card.key),
             )
-            notes.append(DeckNote(
-                key=card.key,
-                guid=note_guid(card, company if independent else None),
-                deck=f"{parent}::{bank.domain_title(topic.domain)}",
-                fields=fields,
-                tags=tuple(tags),
-                due=len(notes) + 1,
-            ))
+            notes.append(
+                DeckNote(
+                    key=card.key,
+                    guid=note_guid(card, company if independent else None),
+                    deck=f"{parent}::{bank.domain_title(topic.domain)}",
+                    fields=fields,
+                    tags=tuple(tags),
+                    due=len(notes) + 1,
+                )
+            )
     return DeckPlan(
         company=company,
         deck=parent,
@@ -347,10 +357,8 @@ def atomic_write_bytes(path: Path, write) -> None:
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -376,8 +384,9 @@ def write_deck(plan: DeckPlan, out_dir: str | Path, now: float | None = None) ->
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise PrepError(f"cannot create the output folder ({e.strerror or e}); pass -o DIR",
-                        str(out_dir)) from None
+        raise PrepError(
+            f"cannot create the output folder ({e.strerror or e}); pass -o DIR", str(out_dir)
+        ) from None
     path = output_path(out_dir, plan.company)
     ledger_path = out_dir / LEDGER
     ledger = _read_ledger(ledger_path)
@@ -390,8 +399,17 @@ def write_deck(plan: DeckPlan, out_dir: str | Path, now: float | None = None) ->
         deck = decks.get(n.deck)
         if deck is None:
             deck = decks[n.deck] = genanki.Deck(deck_id(n.deck), n.deck)
-        deck.add_note(Note(model=model, fields=list(n.fields), tags=list(n.tags), guid=n.guid,
-                           sort_field=n.fields[0], due=n.due, mod=mods[n.guid]))
+        deck.add_note(
+            Note(
+                model=model,
+                fields=list(n.fields),
+                tags=list(n.tags),
+                guid=n.guid,
+                sort_field=n.fields[0],
+                due=n.due,
+                mod=mods[n.guid],
+            )
+        )
     package = genanki.Package(list(decks.values()))
     stamp_time = max(mods.values(), default=int(now or time.time()))
     try:

@@ -22,7 +22,14 @@ MIN_KEYWORDS, MAX_KEYWORDS = 2, 6
 MAX_LEN = {"q": 400, "a": 2400, "keyword": 80, "alias": 80, "title": 80, "ref": 500}
 
 _TOPIC_KEYS = {
-    "id", "domain", "title", "aliases", "shared_aliases", "context_aliases", "related", "cards",
+    "id",
+    "domain",
+    "title",
+    "aliases",
+    "shared_aliases",
+    "context_aliases",
+    "related",
+    "cards",
 }
 _CARD_KEYS = {"id", "q", "a", "keywords", "level", "refs"}
 
@@ -44,15 +51,25 @@ class Card:
 
     def to_dict(self) -> dict:
         return {
-            "topic": self.topic, "id": self.id, "q": self.q, "a": self.a,
-            "keywords": list(self.keywords), "level": self.level, "refs": list(self.refs),
+            "topic": self.topic,
+            "id": self.id,
+            "q": self.q,
+            "a": self.a,
+            "keywords": list(self.keywords),
+            "level": self.level,
+            "refs": list(self.refs),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> Card:
         return cls(
-            topic=d["topic"], id=d["id"], q=d["q"], a=d["a"], keywords=tuple(d["keywords"]),
-            level=d["level"], refs=tuple(d.get("refs", ())),
+            topic=d["topic"],
+            id=d["id"],
+            q=d["q"],
+            a=d["a"],
+            keywords=tuple(d["keywords"]),
+            level=d["level"],
+            refs=tuple(d.get("refs", ())),
         )
 
 
@@ -79,7 +96,11 @@ class Topic:
 
     @property
     def title(self) -> str:
-        return self.title_zh if self.title_zh == self.title_en else f"{self.title_zh} / {self.title_en}"
+        return (
+            self.title_zh
+            if self.title_zh == self.title_en
+            else f"{self.title_zh} / {self.title_en}"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,7 +136,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,11 +222,15 @@ def _parse_topic(path: Path, shown: str, problems: list[Problem]) -> Topic | Non
     node, data = _compose(text, shown, problems)
     if node is None and data is None:
         if not text.strip():
-            problems.append(Problem(shown, None, "empty file; a topic file is a mapping with id, cards…"))
+            problems.append(
+                Problem(shown, None, "empty file; a topic file is a mapping with id, cards…")
+            )
         return None
     if not isinstance(data, dict):
         problems.append(
-            Problem(shown, _line(node), "not a mapping; a topic file has keys id, domain, title, cards…")
+            Problem(
+                shown, _line(node), "not a mapping; a topic file has keys id, domain, title, cards…"
+            )
         )
         return None
 
@@ -222,7 +251,9 @@ def _parse_topic(path: Path, shown: str, problems: list[Problem]) -> Topic | Non
     if "domain" in data and not (isinstance(domain, str) and TOPIC_ID_RE.match(domain)):
         bad("domain must be a lowercase slug such as 'inference'", "domain")
     if isinstance(tid, str) and path.stem != tid:
-        bad(f"id {tid!r} does not match the file name {path.name!r}; name the file {tid}.yaml", "id")
+        bad(
+            f"id {tid!r} does not match the file name {path.name!r}; name the file {tid}.yaml", "id"
+        )
     if isinstance(domain, str) and path.parent.name != domain:
         bad(f"domain {domain!r} does not match the folder {path.parent.name!r}", "domain")
 
@@ -255,10 +286,18 @@ def _parse_topic(path: Path, shown: str, problems: list[Problem]) -> Topic | Non
         bad("context_aliases must be a list of {alias, context} mappings", "context_aliases")
         raw_ctx = []
     for i, c in enumerate(raw_ctx):
-        if not (isinstance(c, dict) and isinstance(c.get("alias"), str) and c["alias"].strip()
-                and _strings(c.get("context")) and c.get("context")):
-            bad("context_aliases entries need alias (text) and context (list of words)",
-                "context_aliases", i)
+        if not (
+            isinstance(c, dict)
+            and isinstance(c.get("alias"), str)
+            and c["alias"].strip()
+            and _strings(c.get("context"))
+            and c.get("context")
+        ):
+            bad(
+                "context_aliases entries need alias (text) and context (list of words)",
+                "context_aliases",
+                i,
+            )
             continue
         ctx.append(ContextAlias(c["alias"].strip(), tuple(x.strip() for x in c["context"])))
 
@@ -302,8 +341,11 @@ def _parse_card(c, i: int, topic: str, bad) -> Card | None:
     ok = True
     for key in c:
         if key not in _CARD_KEYS:
-            bad(f"cards[{i}]: unknown key {key!r}; card keys are: {', '.join(sorted(_CARD_KEYS))}",
-                *where, key)
+            bad(
+                f"cards[{i}]: unknown key {key!r}; card keys are: {', '.join(sorted(_CARD_KEYS))}",
+                *where,
+                key,
+            )
             ok = False
     for key in ("id", "q", "a", "keywords", "level"):
         if key not in c:
@@ -322,29 +364,46 @@ def _parse_card(c, i: int, topic: str, bad) -> Card | None:
             bad(f"{label}: {key} is empty", *where, key)
             ok = False
         elif len(v) > MAX_LEN[key]:
-            bad(f"{label}: {key} is {len(v)} characters, over the limit of {MAX_LEN[key]}; "
-                "split the card", *where, key)
+            bad(
+                f"{label}: {key} is {len(v)} characters, over the limit of {MAX_LEN[key]}; "
+                "split the card",
+                *where,
+                key,
+            )
             ok = False
     kw = c.get("keywords")
     if "keywords" in c:
         if not _strings(kw) or not kw:
-            bad(f"{label}: no keywords; list the {MIN_KEYWORDS}–{MAX_KEYWORDS} key points an answer "
-                "must contain", *where, "keywords")
+            bad(
+                f"{label}: no keywords; list the {MIN_KEYWORDS}–{MAX_KEYWORDS} key points an answer "
+                "must contain",
+                *where,
+                "keywords",
+            )
             ok = False
         elif not MIN_KEYWORDS <= len(kw) <= MAX_KEYWORDS:
-            bad(f"{label}: {len(kw)} keywords; give {MIN_KEYWORDS} to {MAX_KEYWORDS}",
-                *where, "keywords")
+            bad(
+                f"{label}: {len(kw)} keywords; give {MIN_KEYWORDS} to {MAX_KEYWORDS}",
+                *where,
+                "keywords",
+            )
             ok = False
         elif any(len(k) > MAX_LEN["keyword"] for k in kw):
-            bad(f"{label}: a keyword is longer than {MAX_LEN['keyword']} characters; keep them to "
-                "key terms", *where, "keywords")
+            bad(
+                f"{label}: a keyword is longer than {MAX_LEN['keyword']} characters; keep them to "
+                "key terms",
+                *where,
+                "keywords",
+            )
             ok = False
     if "level" in c and c.get("level") not in LEVELS:
         bad(f"{label}: level must be one of {', '.join(LEVELS)}", *where, "level")
         ok = False
     refs = c.get("refs") or []
-    if not (_strings(refs) and all(r.startswith(("http://", "https://")) and len(r) <= MAX_LEN["ref"]
-                                   for r in refs)):
+    if not (
+        _strings(refs)
+        and all(r.startswith(("http://", "https://")) and len(r) <= MAX_LEN["ref"] for r in refs)
+    ):
         bad(f"{label}: refs must be a list of http(s) URLs", *where, "refs")
         ok = False
     if not ok:
@@ -383,7 +442,9 @@ def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem], set[str]]:
     problems: list[Problem] = []
     broken: set[str] = set()
     if not root.is_dir():
-        raise BankError("topic bank folder not found; pass --topics DIR or set PREP_TOPICS", str(root))
+        raise BankError(
+            "topic bank folder not found; pass --topics DIR or set PREP_TOPICS", str(root)
+        )
     files = sorted(p for p in root.glob("*/*.yaml") if p.is_file())
     files += sorted(p for p in root.glob("*/*.yml") if p.is_file())
     if not files:
@@ -396,7 +457,9 @@ def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem], set[str]]:
             broken.add(f.stem)  # reported already: not "missing" too, nor a dangling "related"
             continue
         if t.id in topics:
-            problems.append(Problem(shown, 1, f"duplicate topic id {t.id!r}, also in {topics[t.id].path}"))
+            problems.append(
+                Problem(shown, 1, f"duplicate topic id {t.id!r}, also in {topics[t.id].path}")
+            )
             continue
         topics[t.id] = t
     return topics, problems, broken
@@ -409,16 +472,20 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _missing_required(topics: dict[str, Topic], domains: dict[str, Domain], root: Path,
-                      broken: set[str]) -> list[Problem]:
+def _missing_required(
+    topics: dict[str, Topic], domains: dict[str, Domain], root: Path, broken: set[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     for d in domains.values():
         for tid in d.required:
             if tid not in topics and tid not in broken:
-                problems.append(Problem(
-                    str(Path(root.name) / d.id / f"{tid}.yaml"), None,
-                    f"missing topic {tid!r}, required by the taxonomy ({d.id})",
-                ))
+                problems.append(
+                    Problem(
+                        str(Path(root.name) / d.id / f"{tid}.yaml"),
+                        None,
+                        f"missing topic {tid!r}, required by the taxonomy ({d.id})",
+                    )
+                )
     return problems
 
 
@@ -442,11 +509,14 @@ def _cross_checks(topics: dict[str, Topic], broken: set[str]) -> list[Problem]:
         for t, a, shared in claims:
             if not shared:
                 others = ", ".join(i for i in ids if i != t.id)
-                problems.append(Problem(
-                    t.path, None,
-                    f"alias {a!r} is also claimed by {others}; keep it in one topic, or list it "
-                    "under shared_aliases in each",
-                ))
+                problems.append(
+                    Problem(
+                        t.path,
+                        None,
+                        f"alias {a!r} is also claimed by {others}; keep it in one topic, or list it "
+                        "under shared_aliases in each",
+                    )
+                )
     return problems
 
 

@@ -6,6 +6,8 @@ so ``prep --help`` stays instant.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from prep import __version__
@@ -105,8 +107,7 @@ def filter_positions(positions, companies, names, status):
         unknown = wanted_status - set(STATUSES) - present
         if unknown:
             raise click.BadParameter(
-                f"unknown status {', '.join(sorted(unknown))}; use one of: "
-                + ", ".join(STATUSES),
+                f"unknown status {', '.join(sorted(unknown))}; use one of: " + ", ".join(STATUSES),
                 param_hint="--status",
             )
         positions = [p for p in positions if p.status in wanted_status]
@@ -118,9 +119,28 @@ def filter_positions(positions, companies, names, status):
 
 
 def print_json(data) -> None:
+    """One JSON object on stdout: indented for a person at a terminal, compact (and fast) for pipes."""
     import json
 
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def print_json_stream(key: str, items, rest: dict) -> None:
+    """``{key: [items…], **rest}`` written item by item: flat memory for 10,000 positions."""
+    import json
+
+    if sys.stdout.isatty():
+        print_json({key: list(items), **rest})
+        return
+    out = sys.stdout
+    out.write("{" + json.dumps(key) + ": [")
+    for i, item in enumerate(items):
+        out.write((", " if i else "") + json.dumps(item, ensure_ascii=False))
+    out.write("]")
+    for k, v in rest.items():
+        out.write(", " + json.dumps(k) + ": " + json.dumps(v, ensure_ascii=False))
+    out.write("}\n")
 
 
 def console():
@@ -153,8 +173,12 @@ def companies(positions_file, as_json):
     statuses = list(STATUSES) + sorted({p.status for p in positions} - set(STATUSES))
     if as_json:
         print_json(
-            {"companies": [{"name": c, "positions": sum(s.values()), "statuses": s}
-                           for c, s in counts.items()]}
+            {
+                "companies": [
+                    {"name": c, "positions": sum(s.values()), "statuses": s}
+                    for c, s in counts.items()
+                ]
+            }
         )
         return
     from rich.table import Table
@@ -254,13 +278,14 @@ def map_(company_names, positions_file, topics_dir, status, as_json):
     """
     from prep.match import coverage, topic_weights
 
-    _, _, _bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    _, _, _bank, _, matched = load_bank_and_matches(
+        positions_file, topics_dir, company_names, status
+    )
     weights = topic_weights(matched)
     if as_json:
-        print_json({
-            "positions": [pm.to_dict() for pm in matched],
-            "weights": dict(weights.most_common()),
-        })
+        print_json_stream(
+            "positions", (pm.to_dict() for pm in matched), {"weights": dict(weights.most_common())}
+        )
         return
     from rich.table import Table
     from rich.text import Text
@@ -270,24 +295,42 @@ def map_(company_names, positions_file, topics_dir, status, as_json):
         p = pm.position
         table = Table(
             title=Text(f"{p.company} · {p.title}  [{p.status}]", style="bold"),
-            title_justify="left", expand=False,
+            title_justify="left",
+            expand=False,
         )
-        for col, just in (("term", "left"), ("where", "left"), ("topics", "left"),
-                          ("score", "right"), ("kind", "left")):
+        for col, just in (
+            ("term", "left"),
+            ("where", "left"),
+            ("topics", "left"),
+            ("score", "right"),
+            ("kind", "left"),
+        ):
             table.add_column(col, justify=just)
         for m in pm.matches:
-            table.add_row(Text(m.term.text), f"{m.term.section}:{m.term.line}",
-                          Text(", ".join(m.topics), style="green"), f"{m.score:.0f}", m.kind)
+            table.add_row(
+                Text(m.term.text),
+                f"{m.term.section}:{m.term.line}",
+                Text(", ".join(m.topics), style="green"),
+                f"{m.score:.0f}",
+                m.kind,
+            )
         for t in pm.unmatched:
-            table.add_row(Text(t.text, style="red"), f"{t.section}:{t.line}",
-                          Text("— no topic", style="red"), "", "")
+            table.add_row(
+                Text(t.text, style="red"),
+                f"{t.section}:{t.line}",
+                Text("— no topic", style="red"),
+                "",
+                "",
+            )
         if not pm.matches and not pm.unmatched:
             table.add_row(Text("(no terms in this position)", style="yellow"), "", "", "", "")
         out.print(table)
     hit, total = coverage(matched)
     pct = f"{100 * hit / total:.0f}%" if total else "n/a"
-    out.print(f"coverage: {hit}/{total} terms matched ({pct}); {len(weights)} topics asked for "
-              f"across {len(matched)} positions")
+    out.print(
+        f"coverage: {hit}/{total} terms matched ({pct}); {len(weights)} topics asked for "
+        f"across {len(matched)} positions"
+    )
 
 
 @cli.command()
@@ -306,7 +349,9 @@ def topics(company_names, positions_file, topics_dir, status, as_json):
     """
     from prep.match import topic_weights
 
-    _, _, bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    _, _, bank, _, matched = load_bank_and_matches(
+        positions_file, topics_dir, company_names, status
+    )
     weights = topic_weights(matched)
     askers: dict[str, list[str]] = {}
     for pm in matched:
@@ -316,23 +361,39 @@ def topics(company_names, positions_file, topics_dir, status, as_json):
                 askers[t].append(pm.position.company)
     ranked = [(tid, n) for tid, n in weights.most_common() if tid in bank.topics]
     if as_json:
-        print_json({"topics": [
-            {"id": tid, "title": bank.topics[tid].title, "domain": bank.topics[tid].domain,
-             "count": n, "companies": askers[tid]} for tid, n in ranked
-        ]})
+        print_json(
+            {
+                "topics": [
+                    {
+                        "id": tid,
+                        "title": bank.topics[tid].title,
+                        "domain": bank.topics[tid].domain,
+                        "count": n,
+                        "companies": askers[tid],
+                    }
+                    for tid, n in ranked
+                ]
+            }
+        )
         return
     from rich.table import Table
     from rich.text import Text
 
     top = ranked[0][1] if ranked else 1
-    table = Table(title=f"{len(ranked)} topics asked for by {len(matched)} positions",
-                  title_justify="left")
+    table = Table(
+        title=f"{len(ranked)} topics asked for by {len(matched)} positions", title_justify="left"
+    )
     for col in ("topic", "domain", "positions", "", "companies"):
         table.add_column(col, justify="right" if col == "positions" else "left")
     for tid, n in ranked:
         bar = "█" * max(1, round(20 * n / top))
-        table.add_row(Text(f"{bank.topics[tid].title_zh} ({tid})"), bank.topics[tid].domain,
-                      str(n), Text(bar, style="cyan"), Text(", ".join(askers[tid])))
+        table.add_row(
+            Text(f"{bank.topics[tid].title_zh} ({tid})"),
+            bank.topics[tid].domain,
+            str(n),
+            Text(bar, style="cyan"),
+            Text(", ".join(askers[tid])),
+        )
     out = console()
     out.print(table)
     gaps: dict[str, list[str]] = {}
@@ -347,14 +408,26 @@ def topics(company_names, positions_file, topics_dir, status, as_json):
 
 @cli.command()
 @click.argument("company_names", nargs=-1, metavar="COMPANY...")
-@click.option("--all", "all_companies", is_flag=True, help="One deck for every company in the notes.")
+@click.option(
+    "--all", "all_companies", is_flag=True, help="One deck for every company in the notes."
+)
 @positions_option
 @topics_option
 @status_option
-@click.option("-o", "--output", "out_dir", default="decks", show_default=True, metavar="DIR",
-              help="Folder for the .apkg files (created if missing).")
-@click.option("--independent", is_flag=True,
-              help="Give this company its own copies of shared cards (notes not shared across decks).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default="decks",
+    show_default=True,
+    metavar="DIR",
+    help="Folder for the .apkg files (created if missing).",
+)
+@click.option(
+    "--independent",
+    is_flag=True,
+    help="Give this company its own copies of shared cards (notes not shared across decks).",
+)
 def deck(company_names, all_companies, positions_file, topics_dir, status, out_dir, independent):
     """Write an Anki deck (DIR/<company>.apkg) of the topics a company's positions ask for.
 
@@ -380,8 +453,11 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
         raise click.UsageError("name a company (e.g. prep deck 字节) or pass --all")
     every, companies = load_positions(positions_file)
     known = list(dict.fromkeys(p.company for p in every))
-    names = known if all_companies else list(dict.fromkeys(resolve(n, known, companies)
-                                                           for n in company_names))
+    names = (
+        known
+        if all_companies
+        else list(dict.fromkeys(resolve(n, known, companies) for n in company_names))
+    )
     bank = load_bank(topics_source(topics_dir))
     matched_all = match_positions(every, build_index(bank))
     from prep.positions import parse_status_filter
@@ -389,8 +465,11 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
     wanted = parse_status_filter(status)
     filter_positions(every, companies, (), status)  # validates --status
     for name in names:
-        chosen = [pm for pm in matched_all if pm.position.company == name
-                  and (wanted is None or pm.position.status in wanted)]
+        chosen = [
+            pm
+            for pm in matched_all
+            if pm.position.company == name and (wanted is None or pm.position.status in wanted)
+        ]
         if not chosen:
             click.echo(f"{name}: no positions with status {status}; skipped", err=True)
             continue
@@ -418,8 +497,9 @@ def resolve_topics(names, bank):
         if tid is None:
             from rapidfuzz import process
 
-            close = [m for m, _, _ in process.extract(name, list(bank.topics), limit=5,
-                                                        score_cutoff=50)]
+            close = [
+                m for m, _, _ in process.extract(name, list(bank.topics), limit=5, score_cutoff=50)
+            ]
             raise UnknownNameError("topic", name, close, sorted(bank.topics))
         out.append(tid)
     return list(dict.fromkeys(out))
@@ -434,12 +514,28 @@ def open_store():
 
 @cli.command()
 @click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
-@click.option("-n", "count", default=10, show_default=True, type=click.IntRange(1, 1000),
-              help="How many cards to ask.")
-@click.option("--topic", "topic_names", multiple=True, metavar="ID",
-              help="Only these topics (repeatable); ids as in 'prep topics'.")
-@click.option("--mode", type=click.Choice(["flip", "type"]), default="flip", show_default=True,
-              help="flip: reveal and rate yourself; type: type an answer, graded on keywords.")
+@click.option(
+    "-n",
+    "count",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many cards to ask.",
+)
+@click.option(
+    "--topic",
+    "topic_names",
+    multiple=True,
+    metavar="ID",
+    help="Only these topics (repeatable); ids as in 'prep topics'.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["flip", "type"]),
+    default="flip",
+    show_default=True,
+    help="flip: reveal and rate yourself; type: type an answer, graded on keywords.",
+)
 @positions_option
 @topics_option
 @status_option
@@ -466,7 +562,9 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
     from prep.quiz import candidates, select
     from prep.session import QuizSession, summary_lines
 
-    _, _, bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    _, _, bank, _, matched = load_bank_and_matches(
+        positions_file, topics_dir, company_names, status
+    )
     weights = topic_weights(matched)
     topic_ids = resolve_topics(topic_names, bank) if topic_names else None
     store = open_store()
@@ -477,8 +575,9 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
             raise click.ClickException("no cards to ask: the chosen positions match no topic")
         chosen = select(cands, count, random.Random(seed))
         out = console()
-        session = QuizSession(store, bank, chosen, mode, sys.stdin, out,
-                              lambda: datetime.now(timezone.utc))
+        session = QuizSession(
+            store, bank, chosen, mode, sys.stdin, out, lambda: datetime.now(timezone.utc)
+        )
         result = session.run()
         out.print()
         for line in summary_lines(result, bank, session.states, datetime.now(timezone.utc)):
@@ -508,7 +607,9 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
     from prep.match import topic_weights
     from prep.quiz import readiness, topic_progress, weakest
 
-    _, _, bank, _, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
+    _, _, bank, _, matched = load_bank_and_matches(
+        positions_file, topics_dir, company_names, status
+    )
     store = open_store()
     try:
         states, reviews = store.states(), store.reviews()
@@ -519,8 +620,11 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
     progress = topic_progress(bank, weights, states, now)
     companies = list(dict.fromkeys(pm.position.company for pm in matched))
     ready = {
-        c: readiness(topic_progress(
-            bank, topic_weights(pm for pm in matched if pm.position.company == c), states, now))
+        c: readiness(
+            topic_progress(
+                bank, topic_weights(pm for pm in matched if pm.position.company == c), states, now
+            )
+        )
         for c in companies
     }
     seen_before: set[str] = set()
@@ -535,15 +639,25 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
     ranked = sorted(progress, key=lambda p: (-p.weight, p.topic))
     next_up = weakest(progress)
     if as_json:
-        print_json({
-            "reviews": len(reviews),
-            "retention": retention,
-            "days_studied": days,
-            "readiness": ready,
-            "topics": [{"id": p.topic, "weight": p.weight, "cards": p.cards, "seen": p.seen,
-                        "mean_retrievability": round(p.mean_r, 4)} for p in ranked],
-            "study_next": [p.topic for p in next_up],
-        })
+        print_json(
+            {
+                "reviews": len(reviews),
+                "retention": retention,
+                "days_studied": days,
+                "readiness": ready,
+                "topics": [
+                    {
+                        "id": p.topic,
+                        "weight": p.weight,
+                        "cards": p.cards,
+                        "seen": p.seen,
+                        "mean_retrievability": round(p.mean_r, 4),
+                    }
+                    for p in ranked
+                ],
+                "study_next": [p.topic for p in next_up],
+            }
+        )
         return
     from rich.table import Table
 
@@ -556,8 +670,13 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
     for col in ("topic", "asked", "seen", "mean recall"):
         table.add_column(col, justify="left" if col == "topic" else "right")
     for p in ranked:
-        table.add_row(f"{bank.topics[p.topic].title_zh} ({p.topic})", str(int(p.weight)),
-                      f"{p.seen}/{p.cards}", f"{100 * p.mean_r:.0f}%")
+        table.add_row(
+            f"{bank.topics[p.topic].title_zh} ({p.topic})",
+            str(int(p.weight)),
+            f"{p.seen}/{p.cards}",
+            f"{100 * p.mean_r:.0f}%",
+        )
     out.print(table)
-    out.print("study next: " + ", ".join(f"{bank.topics[p.topic].title_zh} ({p.topic})"
-                                         for p in next_up))
+    out.print(
+        "study next: " + ", ".join(f"{bank.topics[p.topic].title_zh} ({p.topic})" for p in next_up)
+    )

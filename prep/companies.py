@@ -20,11 +20,17 @@ class Companies:
 
     def canonical(self, name: str) -> str:
         """The canonical name for ``name`` (an alias or the name itself, any case or width)."""
-        key = fold(name)
-        for canon, others in self.aliases.items():
-            if key == fold(canon) or any(key == fold(a) for a in others):
-                return canon
-        return name
+        return self._by_folded().get(fold(name), name)
+
+    def _by_folded(self) -> dict[str, str]:
+        cached = self.__dict__.get("_folded")
+        if cached is None:
+            cached = {}
+            for canon, others in self.aliases.items():
+                for n in (*others, canon):
+                    cached[fold(n)] = canon
+            object.__setattr__(self, "_folded", cached)
+        return cached
 
     def names_for(self, canon: str) -> tuple[str, ...]:
         return (canon, *self.aliases.get(canon, ()))
@@ -40,7 +46,14 @@ def load_companies() -> Companies:
 
 def canonicalize(positions: Iterable[Position], companies: Companies) -> list[Position]:
     """Give every position its company's canonical name (字节跳动 → 字节)."""
-    return [dataclasses.replace(p, company=companies.canonical(p.company)) for p in positions]
+    names: dict[str, str] = {}
+    out = []
+    for p in positions:
+        canon = names.get(p.company)
+        if canon is None:
+            canon = names[p.company] = companies.canonical(p.company)
+        out.append(p if canon == p.company else dataclasses.replace(p, company=canon))
+    return out
 
 
 def resolve(name: str, known: Iterable[str], companies: Companies) -> str:

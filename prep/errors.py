@@ -30,7 +30,9 @@ class BankError(PrepError):
 class UnknownNameError(PrepError):
     """A company, topic or other name the user typed is not known; carries the closest names."""
 
-    def __init__(self, kind: str, name: str, suggestions: list[str], known: list[str] | None = None):
+    def __init__(
+        self, kind: str, name: str, suggestions: list[str], known: list[str] | None = None
+    ):
         self.kind = kind
         self.name = name
         self.suggestions = suggestions

@@ -39,12 +39,13 @@ class Match:
     kind: str
 
     def to_dict(self) -> dict:
+        t = self.term
         return {
-            "term": self.term.text,
-            "section": self.term.section,
-            "line": self.term.line,
+            "term": t.text,
+            "section": t.section,
+            "line": t.line,
             "topics": list(self.topics),
-            "score": round(self.score, 1),
+            "score": self.score,
             "kind": self.kind,
         }
 
@@ -82,6 +83,7 @@ class AliasIndex:
     domain: dict[str, str]
     starts_word: dict[str, tuple[bool, bool]] = field(default_factory=dict)
     _cache: dict[str, tuple] = field(default_factory=dict, repr=False)
+    _direct_cache: dict[tuple[str, str], tuple] = field(default_factory=dict, repr=False)
 
     @property
     def aliases(self) -> list[str]:
@@ -132,7 +134,7 @@ def _find_aliases(text: str, index: AliasIndex) -> tuple[str, tuple[tuple[str, i
     i, n = 0, len(folded)
     while i < n - 1:
         found = None
-        for alias in index.by_head.get(folded[i: i + 2], ()):
+        for alias in index.by_head.get(folded[i : i + 2], ()):
             if not folded.startswith(alias, i):
                 continue
             j = i + len(alias)
@@ -155,13 +157,14 @@ def _find_aliases(text: str, index: AliasIndex) -> tuple[str, tuple[tuple[str, i
     return result
 
 
-def _context_topic(alias: str, folded: str, span: tuple[int, int], prefix: str,
-                   index: AliasIndex) -> str | None:
+def _context_topic(
+    alias: str, folded: str, span: tuple[int, int], prefix: str, index: AliasIndex
+) -> str | None:
     """A topic whose context alias is ``alias`` and whose context word is near it."""
     rules = index.context_rules.get(alias)
     if not rules:
         return None
-    around = folded[: span[0]] + " " + folded[span[1]:] + " " + prefix
+    around = folded[: span[0]] + " " + folded[span[1] :] + " " + prefix
     for topic, words in rules:
         if any(w and w in around for w in words):
             return topic
@@ -169,16 +172,33 @@ def _context_topic(alias: str, folded: str, span: tuple[int, int], prefix: str,
 
 
 def _direct(term: Term, index: AliasIndex) -> tuple[tuple[str, ...], float, str, tuple[str, ...]]:
-    """(topics, score, kind, ambiguous aliases' candidates) for one term from its aliases alone."""
+    """(topics, score, kind, ambiguous aliases' candidates) for one term from its aliases alone.
+
+    Depends only on the term's text and prefix, so repeated terms are looked up once.
+    """
+    key = (term.text, term.context)
+    cached = index._direct_cache.get(key)
+    if cached is None:
+        cached = _direct_uncached(term, index)
+        if len(index._direct_cache) < 200_000:
+            index._direct_cache[key] = cached
+    return cached
+
+
+def _direct_uncached(term: Term, index: AliasIndex):
     folded, hits = _find_aliases(term.text, index)
     if not hits:
         return (), 0.0, "", ()
-    prefix = fold(term.context) if term.context else ""
+    prefix = None
     topics: list[str] = []
     kind = EXACT if len(hits) == 1 and hits[0][1] == 0 and hits[0][2] == len(folded) else ALIAS
     ambiguous: list[str] = []
     for alias, start, end in hits:
-        ctx = _context_topic(alias, folded, (start, end), prefix, index)
+        ctx = None
+        if alias in index.context_rules:
+            if prefix is None:
+                prefix = fold(term.context) if term.context else ""
+            ctx = _context_topic(alias, folded, (start, end), prefix, index)
         if ctx:
             owners: tuple[str, ...] = (ctx,)
             kind = CONTEXT
@@ -188,12 +208,13 @@ def _direct(term: Term, index: AliasIndex) -> tuple[tuple[str, ...], float, str,
                 ambiguous.extend(owners)
         topics.extend(o for o in owners if o not in topics)
     covered = sum(end - start for _, start, end in hits)
-    score = 100.0 if kind == EXACT else 60.0 + 40.0 * covered / max(len(folded), 1)
+    score = 100.0 if kind == EXACT else round(60.0 + 40.0 * covered / max(len(folded), 1), 1)
     return tuple(topics), score, kind, tuple(ambiguous)
 
 
-def _disambiguate(candidates: tuple[str, ...], neighbours: Iterable[str],
-                  index: AliasIndex) -> tuple[str, ...]:
+def _disambiguate(
+    candidates: tuple[str, ...], neighbours: Iterable[str], index: AliasIndex
+) -> tuple[str, ...]:
     """Of topics sharing an alias, the ones closest to the topics of the neighbouring terms."""
     neighbours = [n for n in neighbours if n not in candidates]
     if not neighbours:
@@ -234,10 +255,11 @@ def match_positions(positions: Iterable[Position], index: AliasIndex) -> list[Po
     fuzzy = _fuzzy(missing, index) if missing else {}
 
     results = []
-    for p, units in zip(positions, plans):
+    for p, units in zip(positions, plans, strict=True):
         by_line: dict[int, list[str]] = {}
-        for t, _, (topics, *_rest) in units:
-            by_line.setdefault(t.line, []).extend(topics)
+        if any(d[3] for _, _, d in units):  # neighbours matter only for shared aliases
+            for t, _, (topics, *_rest) in units:
+                by_line.setdefault(t.line, []).extend(topics)
         matches: list[Match] = []
         unmatched: list[Term] = []
         for t, required, (topics, score, kind, ambiguous) in units:
@@ -280,10 +302,11 @@ def _fuzzy(terms: set[str], index: AliasIndex) -> dict[str, tuple[tuple[str, ...
         # A long Latin alias misspelt inside a longer term: "熟悉Kuberentes开发".
         if len(folded) > 6 and any(c.isascii() and c.isalpha() for c in folded):
             inside = [a for a in long_latin if len(a) < len(folded)]
-            hit = process.extractOne(folded, inside, scorer=fuzz.partial_ratio,
-                                     score_cutoff=FUZZY_PARTIAL_CUTOFF)
+            hit = process.extractOne(
+                folded, inside, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_PARTIAL_CUTOFF
+            )
             if hit:
-                out[text] = (index.exact[hit[0]], float(hit[1]) * 0.9)
+                out[text] = (index.exact[hit[0]], round(float(hit[1]) * 0.9, 1))
     return out
 
 

@@ -29,7 +29,15 @@ STATUSES = ("interested", "interviewing", "rejected", "accepted")
 
 _STATUS_WORDS = {
     "interested": ["interested", "感兴趣", "关注", "待投递", "想投", "wishlist", "待投"],
-    "interviewing": ["interviewing", "面试中", "面试", "进行中", "in progress", "applied", "已投递"],
+    "interviewing": [
+        "interviewing",
+        "面试中",
+        "面试",
+        "进行中",
+        "in progress",
+        "applied",
+        "已投递",
+    ],
     "rejected": ["rejected", "已拒", "挂了", "被拒", "拒绝", "未通过", "失败"],
     "accepted": ["accepted", "offer", "已录用", "录用", "已接受", "通过"],
 }
@@ -41,18 +49,38 @@ TITLE = "title"
 
 _SECTION_WORDS = {
     DESCRIPTION: [
-        "描述", "职位描述", "岗位描述", "工作职责", "岗位职责", "职责", "工作内容", "职位职责",
-        "responsibilities", "description", "job description", "what you will do", "what you'll do",
+        "描述",
+        "职位描述",
+        "岗位描述",
+        "工作职责",
+        "岗位职责",
+        "职责",
+        "工作内容",
+        "职位职责",
+        "responsibilities",
+        "description",
+        "job description",
+        "what you will do",
+        "what you'll do",
     ],
     REQUIREMENTS: [
-        "要求", "任职要求", "岗位要求", "任职资格", "职位要求", "加分项", "优先", "技能要求",
-        "requirements", "qualifications", "preferred qualifications", "nice to have", "skills",
+        "要求",
+        "任职要求",
+        "岗位要求",
+        "任职资格",
+        "职位要求",
+        "加分项",
+        "优先",
+        "技能要求",
+        "requirements",
+        "qualifications",
+        "preferred qualifications",
+        "nice to have",
+        "skills",
     ],
 }
 _SECTION_LOOKUP = {w.casefold(): s for s, words in _SECTION_WORDS.items() for w in words}
-_SECTION_ALT = "|".join(
-    re.escape(w) for w in sorted(_SECTION_LOOKUP, key=len, reverse=True)
-)
+_SECTION_ALT = "|".join(re.escape(w) for w in sorted(_SECTION_LOOKUP, key=len, reverse=True))
 # 【要求】…  /  要求：…  /  **Requirements:** …  /  #### 任职要求
 _SECTION_RE = re.compile(
     r"^(?:#{4,6}\s*)?(?:\*\*|__)?\s*(?:"
@@ -76,7 +104,8 @@ _CLOSE = ")）]】"
 # Phrases a split on "/" would break.
 _SLASH_WORDS = ("TCP/IP", "UDP/IP", "CI/CD", "C/C++", "CP/SP", "I/O", "P/D", "A/B", "B/S", "C/S")
 _SLASH_WORDS_RE = re.compile(
-    "|".join(re.escape(w) for w in _SLASH_WORDS) + r"|(?<![A-Za-z0-9])[A-Za-z]/[A-Za-z](?![A-Za-z0-9])",
+    "|".join(re.escape(w) for w in _SLASH_WORDS)
+    + r"|(?<![A-Za-z0-9])[A-Za-z]/[A-Za-z](?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
@@ -88,7 +117,7 @@ _NOTE_RE = re.compile(r"^[（(]\s*(?:ps|p\.s\.|注|备注|note)\b\s*[:：]?.*[�
 _MAX_TERM = 200
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """One requirement term of a position, with where it came from."""
 
@@ -108,7 +137,7 @@ class Term:
         return cls(**{**d, "siblings": tuple(d.get("siblings", ()))})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """A position from the notes."""
 
@@ -187,13 +216,15 @@ def parse_heading(text: str) -> tuple[str, str, str | None]:
     m = _LINK_RE.search(text)
     if m:
         link = m.group(2) or None
-        text = (text[: m.start()] + text[m.end():]).strip()
+        text = (text[: m.start()] + text[m.end() :]).strip()
     else:
         m = _BARE_URL_RE.search(text)
         if m:
             link = m.group(1)
-            text = (text[: m.start()] + text[m.end():]).strip()
-    text = re.sub(r"\[\s*(?:link|链接|投递|【投递】)?\s*\]\s*$", "", text, flags=re.IGNORECASE).strip()
+            text = (text[: m.start()] + text[m.end() :]).strip()
+    text = re.sub(
+        r"\[\s*(?:link|链接|投递|【投递】)?\s*\]\s*$", "", text, flags=re.IGNORECASE
+    ).strip()
     text = text.strip(" -—|·")
     parts = text.split(None, 1)
     if not parts:
@@ -203,8 +234,18 @@ def parse_heading(text: str) -> tuple[str, str, str | None]:
     return company, title, link
 
 
+_BRACKETS = set(_OPEN) | set(_CLOSE)
+_SPLIT_RES: dict[frozenset, re.Pattern] = {}
+
+
 def _split_top(text: str, seps: set[str]) -> list[str]:
     """Split ``text`` on ``seps`` outside brackets."""
+    if _BRACKETS.isdisjoint(text):  # fast path: nothing nested
+        key = frozenset(seps)
+        pattern = _SPLIT_RES.get(key)
+        if pattern is None:
+            pattern = _SPLIT_RES[key] = re.compile("[" + re.escape("".join(sorted(seps))) + "]")
+        return pattern.split(text)
     out, buf, depth = [], [], 0
     for ch in text:
         if ch in _OPEN:
@@ -227,6 +268,8 @@ def _pick(saved: list[str], m: re.Match) -> str:
 
 def _split_slashes(text: str) -> list[str]:
     """Split on "/" outside brackets, keeping ``TCP/IP``, ``P/D`` and friends whole."""
+    if "/" not in text and "／" not in text:
+        return [text]
     protected: list[str] = []
 
     def keep(m: re.Match) -> str:
@@ -235,11 +278,15 @@ def _split_slashes(text: str) -> list[str]:
 
     masked = _SLASH_WORDS_RE.sub(keep, text)
     parts = _split_top(masked, {"/", "／"})
+    if not protected:
+        return parts
     return [re.sub(r"\x00(\d+)\x00", lambda m: _pick(protected, m), p) for p in parts]
 
 
 def _split_prefix(line: str) -> tuple[str, str]:
     """``Kubernetes：调度器、资源扩展机制`` → (``Kubernetes``, ``调度器、资源扩展机制``)."""
+    if ":" not in line and "：" not in line:
+        return "", line
     depth = 0
     for i, ch in enumerate(line):
         if ch in _OPEN:
@@ -247,19 +294,25 @@ def _split_prefix(line: str) -> tuple[str, str]:
         elif ch in _CLOSE and depth:
             depth -= 1
         elif depth == 0 and ch in ":：":
-            if ch == ":" and i and line[i - 1].isdigit() and line[i + 1: i + 2].isdigit():
+            if ch == ":" and i and line[i - 1].isdigit() and line[i + 1 : i + 2].isdigit():
                 continue  # a time such as 10:30
-            prefix, rest = line[:i].strip(), line[i + 1:].strip()
+            prefix, rest = line[:i].strip(), line[i + 1 :].strip()
             if prefix and rest:
                 return prefix, rest
             return "", (prefix or rest)
     return "", line
 
 
+_FILLER_HEADS = ("如", "例", "比", "包", "熟", "了", "掌", "精", "e", "E", "s", "S", "i", "I")
+_FILLER_TAILS = ("等", "c", "c.", "o", "C", "C.", "O")
+
+
 def _clean(term: str) -> str:
     term = term.strip().strip("*_`\"'“”‘’")
-    term = _LEADING_FILLER.sub("", term)
-    term = _TRAILING_FILLER.sub("", term)
+    if term.startswith(_FILLER_HEADS):
+        term = _LEADING_FILLER.sub("", term)
+    if term.endswith(_FILLER_TAILS):
+        term = _TRAILING_FILLER.sub("", term)
     return term.strip(" \t.。!！?？:：-—").strip()
 
 
@@ -268,6 +321,11 @@ def _items(text: str) -> list[str]:
     out: list[str] = []
     for piece in _split_top(text, _SEPARATORS):
         for item in _split_slashes(piece):
+            if "(" not in item and "（" not in item:
+                head = _clean(item)
+                if head:
+                    out.append(head)
+                continue
             inner: list[str] = []
             outer = []
             depth, buf = 0, []
@@ -314,9 +372,13 @@ def split_terms(line: str) -> tuple[str, list[str]]:
         return f"\x01{len(urls) - 1}\x01"
 
     def show(text: str) -> str:
+        if not urls:
+            return text
         return re.sub("\x01(\\d+)\x01", lambda m: _pick(urls, m), text)
 
-    prefix, rest = _split_prefix(_URL_RE.sub(hide, line))
+    if "http" in line:
+        line = _URL_RE.sub(hide, line)
+    prefix, rest = _split_prefix(line)
     return show(_clean(prefix)), [show(t) for t in _items(rest)]
 
 
@@ -327,7 +389,9 @@ class _Draft:
     status: str
     line: int
     link: str | None
-    terms: dict[str, list[Term]] = field(default_factory=lambda: {DESCRIPTION: [], REQUIREMENTS: []})
+    terms: dict[str, list[Term]] = field(
+        default_factory=lambda: {DESCRIPTION: [], REQUIREMENTS: []}
+    )
     notes: list[str] = field(default_factory=list)
 
     def build(self) -> Position:
@@ -383,19 +447,19 @@ def iter_positions(lines: Iterable[str], default_status: str = "interested") -> 
         if m:
             word = next(g for g in m.group("bracketed", "squared", "plain", "alone") if g)
             section = _SECTION_LOOKUP[word.casefold()]
-            line = line[m.end():].strip()
+            line = line[m.end() :].strip()
             if not line:
                 continue
         else:
             b = _BULLET_RE.match(line)
             if b:
-                line = line[b.end():].strip()
+                line = line[b.end() :].strip()
                 # "- 要求：…" as a bullet also opens a section
                 m = _SECTION_RE.match(line)
                 if m and (m.group("bracketed") or m.group("plain")):
                     word = next(g for g in m.group("bracketed", "squared", "plain", "alone") if g)
                     section = _SECTION_LOOKUP[word.casefold()]
-                    line = line[m.end():].strip()
+                    line = line[m.end() :].strip()
         if _NOTE_RE.match(line):
             draft.notes.append(line)
             continue
@@ -431,7 +495,9 @@ def read_positions(path: str | Path) -> list[Position]:
     shown = str(path)
     try:
         if path.is_dir():
-            raise PositionsError("is a folder, not a positions file; pass the Markdown file itself", shown)
+            raise PositionsError(
+                "is a folder, not a positions file; pass the Markdown file itself", shown
+            )
         with open(path, "rb") as f:
             head = f.read(_SNIFF)
     except FileNotFoundError:
@@ -439,7 +505,9 @@ def read_positions(path: str | Path) -> list[Position]:
             "no such file; pass --positions FILE or set PREP_POSITIONS", shown
         ) from None
     except PermissionError:
-        raise PositionsError("cannot be read (permission denied); check its permissions", shown) from None
+        raise PositionsError(
+            "cannot be read (permission denied); check its permissions", shown
+        ) from None
     except OSError as e:
         raise PositionsError(f"cannot be read ({e.strerror or e}); check the path", shown) from None
     if not head.strip():
@@ -451,7 +519,9 @@ def read_positions(path: str | Path) -> list[Position]:
             raise PositionsError(
                 "is UTF-16 text; save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)", shown
             )
-        raise PositionsError("is a binary file, not Markdown text; pass your positions .md file", shown)
+        raise PositionsError(
+            "is a binary file, not Markdown text; pass your positions .md file", shown
+        )
 
     positions: list[Position] | None = None
     for encoding in ("utf-8-sig", "gb18030"):

@@ -30,7 +30,12 @@ class Rating(IntEnum):
     EASY = 4
 
 
-RATING_NAMES = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
+RATING_NAMES = {
+    Rating.AGAIN: "Again",
+    Rating.HARD: "Hard",
+    Rating.GOOD: "Good",
+    Rating.EASY: "Easy",
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,13 @@ def retrievability(state: dict | None, now: datetime, sched=None) -> float:
     return float((sched or scheduler()).get_card_retrievability(FsrsCard.from_dict(state), now))
 
 
-def candidates(bank: Bank, weights: Mapping[str, float], states: Mapping[str, dict],
-               now: datetime, topics: Iterable[str] | None = None) -> list[Candidate]:
+def candidates(
+    bank: Bank,
+    weights: Mapping[str, float],
+    states: Mapping[str, dict],
+    now: datetime,
+    topics: Iterable[str] | None = None,
+) -> list[Candidate]:
     """Every card of the weighted topics (or of ``topics``), with its weight, need and due flag."""
     sched = scheduler()
     chosen = list(topics) if topics is not None else [t for t, w in weights.items() if w > 0]
@@ -175,8 +185,9 @@ class TopicProgress:
     mean_r: float  # mean retrievability over all the topic's cards (unseen count 0)
 
 
-def topic_progress(bank: Bank, weights: Mapping[str, float], states: Mapping[str, dict],
-                   now: datetime) -> list[TopicProgress]:
+def topic_progress(
+    bank: Bank, weights: Mapping[str, float], states: Mapping[str, dict], now: datetime
+) -> list[TopicProgress]:
     sched = scheduler()
     out = []
     for tid, w in weights.items():

@@ -41,8 +41,16 @@ class SessionResult:
 
 
 class QuizSession:
-    def __init__(self, store: Store, bank: Bank, cards: Sequence[Candidate], mode: str,
-                 stream: TextIO, console, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        store: Store,
+        bank: Bank,
+        cards: Sequence[Candidate],
+        mode: str,
+        stream: TextIO,
+        console,
+        clock: Callable[[], datetime],
+    ):
         self.store = store
         self.bank = bank
         self.cards = cards
@@ -90,8 +98,9 @@ class QuizSession:
         from rich.markdown import Markdown
         from rich.panel import Panel
 
-        self.out.print(Panel(Markdown(cand.card.a), title="答案", title_align="left",
-                             border_style="green"))
+        self.out.print(
+            Panel(Markdown(cand.card.a), title="答案", title_align="left", border_style="green")
+        )
 
     def _ask(self, i: int, cand: Candidate) -> Rating | None:
         from rich.markdown import Markdown
@@ -99,9 +108,11 @@ class QuizSession:
         card = cand.card
         topic = self.bank.topics[card.topic]
         due = " · due" if cand.due else ""
-        self.out.print(f"\n[bold cyan][{i}/{len(self.cards)}][/bold cyan] "
-                       f"[dim]{topic.title_zh} ({card.topic}) · {card.level}{due}[/dim]",
-                       highlight=False)
+        self.out.print(
+            f"\n[bold cyan][{i}/{len(self.cards)}][/bold cyan] "
+            f"[dim]{topic.title_zh} ({card.topic}) · {card.level}{due}[/dim]",
+            highlight=False,
+        )
         self.out.print(Markdown(card.q))
         if self.mode == "type":
             while True:
@@ -121,7 +132,9 @@ class QuizSession:
             self._last_answer = answer
             return self._rating(
                 f"suggested {int(g.suggested)} {RATING_NAMES[g.suggested]} — Enter accepts, 1–4 "
-                "overrides >", default=g.suggested)
+                "overrides >",
+                default=g.suggested,
+            )
         while True:
             line = self._read("Enter shows the answer (1–4 rates, s skip, q quit, ? keys) >")
             key = line.strip().lower()
@@ -154,7 +167,9 @@ class QuizSession:
                 self.states[key] = state
                 self.result.ratings.append((key, int(rating)))
                 nxt = datetime.fromisoformat(state["due"])
-                self.out.print(f"[dim]→ {RATING_NAMES[rating]}; next review {_when(nxt, now)}[/dim]")
+                self.out.print(
+                    f"[dim]→ {RATING_NAMES[rating]}; next review {_when(nxt, now)}[/dim]"
+                )
         except (_Quit, KeyboardInterrupt):
             pass
         return self.result
@@ -182,8 +197,13 @@ def summary_lines(result: SessionResult, bank: Bank, states: dict, now: datetime
     worst = sorted(((sum(v) / len(v), t) for t, v in by_topic.items()))[:3]
     worst = [(m, t) for m, t in worst if m < 3]
     if worst:
-        lines.append("went worst: " + ", ".join(
-            f"{bank.topics[t].title_zh if t in bank.topics else t} (mean {m:.1f})" for m, t in worst))
+        lines.append(
+            "went worst: "
+            + ", ".join(
+                f"{bank.topics[t].title_zh if t in bank.topics else t} (mean {m:.1f})"
+                for m, t in worst
+            )
+        )
     dues = sorted(datetime.fromisoformat(s["due"]) for s in states.values() if s.get("due"))
     if dues:
         soon = sum(1 for d in dues if d <= now + timedelta(days=1))

@@ -116,14 +116,19 @@ class Store:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise ProgressError(f"cannot create the data folder ({e.strerror or e}); "
-                                    "set PREP_HOME to a writable folder", str(path.parent)) from None
+                raise ProgressError(
+                    f"cannot create the data folder ({e.strerror or e}); "
+                    "set PREP_HOME to a writable folder",
+                    str(path.parent),
+                ) from None
         if existed:
             with open(path, "rb") as f:
                 header = f.read(16)
             if header != b"SQLite format 3\x00":
-                raise ProgressError(f"not a prep progress database (not SQLite); it was left "
-                                    f"unchanged: {fix}", shown)
+                raise ProgressError(
+                    f"not a prep progress database (not SQLite); it was left unchanged: {fix}",
+                    shown,
+                )
         try:
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             db.isolation_level = "DEFERRED"
@@ -132,13 +137,18 @@ class Store:
                 tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 if app != APPLICATION_ID and tables:
                     db.close()
-                    raise ProgressError(f"a SQLite file of another program, not prep progress; it "
-                                        f"was left unchanged: {fix}", shown)
+                    raise ProgressError(
+                        f"a SQLite file of another program, not prep progress; it "
+                        f"was left unchanged: {fix}",
+                        shown,
+                    )
                 check = db.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
                     db.close()
-                    raise ProgressError(f"progress database is corrupt ({check}); it was left "
-                                        f"unchanged: {fix}", shown)
+                    raise ProgressError(
+                        f"progress database is corrupt ({check}); it was left unchanged: {fix}",
+                        shown,
+                    )
             db.execute("PRAGMA busy_timeout = 10000")
             if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
@@ -147,8 +157,9 @@ class Store:
                 _retry_locked(lambda: db.execute(f"PRAGMA application_id = {APPLICATION_ID}"))
             _retry_locked(lambda: migrate(db))
         except sqlite3.DatabaseError as e:
-            raise ProgressError(f"progress database cannot be read ({e}); it was left unchanged: "
-                                f"{fix}", shown) from None
+            raise ProgressError(
+                f"progress database cannot be read ({e}); it was left unchanged: {fix}", shown
+            ) from None
         except ProgressError as e:
             if e.path is None:
                 e.path = shown
@@ -180,8 +191,15 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def record(self, card_key: str, rating: int, when: datetime, state: dict, mode: str,
-               answer: str | None = None) -> None:
+    def record(
+        self,
+        card_key: str,
+        rating: int,
+        when: datetime,
+        state: dict,
+        mode: str,
+        answer: str | None = None,
+    ) -> None:
         """Store one review and the card's new state, committed before returning."""
         try:
             with self.db:

@@ -16,6 +16,11 @@ def fold(text: str) -> str:
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """Like ``fold``, also returning for each folded character the index of its source character."""
+    if unicodedata.is_normalized("NFKC", text):
+        low = text.casefold()
+        if len(low) == len(text):  # the common case: one character in, one out
+            keep = [i for i, c in enumerate(low) if c not in _IGNORED]
+            return "".join([low[i] for i in keep]), keep
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):

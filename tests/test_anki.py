@@ -27,14 +27,26 @@ def import_deck(col, path):
     """Import as Anki's import dialog does by default: update notes when the file's copy is newer."""
     req = ImportAnkiPackageRequest(
         package_path=str(path),
-        options=ImportAnkiPackageOptions(with_scheduling=False, update_notes=IF_NEWER,
-                                         update_notetypes=IF_NEWER, merge_notetypes=False),
+        options=ImportAnkiPackageOptions(
+            with_scheduling=False,
+            update_notes=IF_NEWER,
+            update_notetypes=IF_NEWER,
+            merge_notetypes=False,
+        ),
     )
     log = col.import_anki_package(req).log
     # "duplicate" is Anki's word for "already there, skipped as up to date": expected on re-import.
-    warnings = {name: len(getattr(log, name)) for name in (
-        "conflicting", "first_field_match", "missing_notetype", "missing_deck",
-        "empty_first_field") if len(getattr(log, name))}
+    warnings = {
+        name: len(getattr(log, name))
+        for name in (
+            "conflicting",
+            "first_field_match",
+            "missing_notetype",
+            "missing_deck",
+            "empty_first_field",
+        )
+        if len(getattr(log, name))
+    }
     assert warnings == {}, f"import warnings: {warnings}"
     return log
 
@@ -123,8 +135,10 @@ def test_edited_card_updates_in_place_and_keeps_reviews(collection, banks, isola
     assert revlog == 1
     # Edit one answer in the bank and regenerate: one note updated, none new.
     f = bank / "inference" / "kv-cache.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("每元素字节数", "每个元素的字节数（FP16 为 2）"),
-                 encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("每元素字节数", "每个元素的字节数（FP16 为 2）"),
+        encoding="utf-8",
+    )
     deck("字节", bank=bank)
     log = import_deck(collection, path)
     assert (len(log.new), len(log.updated)) == (0, 1)
@@ -174,7 +188,9 @@ def test_positions_text_is_escaped(collection, banks, isolated, tmp_path):
     notes_file = tmp_path / "p.md"
     notes_file.write_text(
         "## Interested\n### 字节 <b>岗位</b>\n【要求】\n- CUDA<script>alert(1)</script>\n"
-        "- KV Cache<img src=x onerror=alert(1)>\n", encoding="utf-8")
+        "- KV Cache<img src=x onerror=alert(1)>\n",
+        encoding="utf-8",
+    )
     deck("字节", "--positions", str(notes_file), bank=banks / "valid")
     import_deck(collection, isolated / "decks" / "字节.apkg")
     fields = [f for n in notes(collection) for f in n.fields]
@@ -187,9 +203,12 @@ def test_bank_html_is_escaped(collection, banks, isolated, tmp_path):
     bank = tmp_path / "bank"
     shutil.copytree(banks / "valid", bank)
     f = bank / "gpu" / "cuda-programming.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace(
-        "32 个线程", "32 个线程 <img src=x onerror=alert(1)> [x](javascript:alert(1))"),
-        encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace(
+            "32 个线程", "32 个线程 <img src=x onerror=alert(1)> [x](javascript:alert(1))"
+        ),
+        encoding="utf-8",
+    )
     deck("字节", bank=bank)
     import_deck(collection, isolated / "decks" / "字节.apkg")
     answer = next(n for n in notes(collection) if n["Key"] == "cuda-programming/warp")["Answer"]
@@ -207,8 +226,19 @@ def test_company_names_never_leave_the_folder(tmp_path, name):
 def test_company_path_traversal_through_the_cli(banks, isolated, tmp_path):
     notes_file = tmp_path / "p.md"
     notes_file.write_text("### ../evil 岗位\n- CUDA\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["deck", "--all", "--positions", str(notes_file),
-                                      "--topics", str(banks / "valid"), "-o", "out"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "deck",
+            "--all",
+            "--positions",
+            str(notes_file),
+            "--topics",
+            str(banks / "valid"),
+            "-o",
+            "out",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert [p.name for p in (isolated / "out").glob("*.apkg")] == ["_evil.apkg"]
     assert not (isolated / "evil.apkg").exists()
@@ -230,14 +260,16 @@ def test_interrupted_write_leaves_old_deck(banks, isolated, monkeypatch):
     assert result.exit_code == 1 and "Aborted" in result.output  # Ctrl-C mid-write
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir() if not p.name.startswith(".prep")) == [
-        "字节.apkg"]
+        "字节.apkg"
+    ]
 
 
 def test_unwritable_output_folder(banks, isolated):
     (isolated / "ro").mkdir()
     (isolated / "ro" / "decks").write_text("a file where the folder should be")
-    result = CliRunner().invoke(cli, ["deck", "字节", "--topics", str(banks / "valid"),
-                                      "-o", "ro/decks"])
+    result = CliRunner().invoke(
+        cli, ["deck", "字节", "--topics", str(banks / "valid"), "-o", "ro/decks"]
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "ro/decks" in result.stderr and "-o DIR" in result.stderr

@@ -36,7 +36,10 @@ RULES = [
     ("duplicate-topic-id", "duplicate topic id 'alpha'"),
     ("duplicate-card-id", "duplicate-card-id/k8s/alpha.yaml:12: duplicate card id 'c1'"),
     ("missing-field", "missing-field/k8s/alpha.yaml:7: cards[0]: missing required field 'a'"),
-    ("unknown-related", "unknown-related/k8s/alpha.yaml: related topic 'no-such-topic' does not exist"),
+    (
+        "unknown-related",
+        "unknown-related/k8s/alpha.yaml: related topic 'no-such-topic' does not exist",
+    ),
     ("alias-clash", "alias-clash/k8s/alpha.yaml: alias 'GPU Sched' is also claimed by beta"),
     ("empty-field", "empty-field/k8s/alpha.yaml:9: card 'c1': q is empty"),
     ("overlong-field", "overlong-field/k8s/alpha.yaml:9: card 'c1': q is 500 characters"),
@@ -82,7 +85,9 @@ def test_every_problem_is_reported_at_once(banks):
 
 
 def test_load_bank_names_first_problem_and_count(banks):
-    with pytest.raises(BankError, match=r"alpha.yaml:4: invalid YAML.*and 1 more; run 'prep check'"):
+    with pytest.raises(
+        BankError, match=r"alpha.yaml:4: invalid YAML.*and 1 more; run 'prep check'"
+    ):
         load_bank(banks / "several-problems")
 
 

@@ -27,10 +27,12 @@ def test_version_and_help():
 
 
 def test_help_does_not_import_heavy_modules():
-    code = ("import sys; from click.testing import CliRunner; from prep.cli import cli; "
-            "CliRunner().invoke(cli, ['--help']); "
-            "print(sorted(m for m in ('rich', 'rapidfuzz', 'genanki', 'fsrs', 'yaml', 'anki') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from click.testing import CliRunner; from prep.cli import cli; "
+        "CliRunner().invoke(cli, ['--help']); "
+        "print(sorted(m for m in ('rich', 'rapidfuzz', 'genanki', 'fsrs', 'yaml', 'anki') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -122,6 +124,7 @@ def test_bad_status_is_a_usage_error():
 
 
 def test_module_entry_point():
-    out = subprocess.run([sys.executable, "-m", "prep", "--version"], capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "prep", "--version"], capture_output=True, text=True, check=False
+    )
     assert out.returncode == 0 and "prep, version" in out.stdout

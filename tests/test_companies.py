@@ -16,13 +16,28 @@ def companies():
     return load_companies()
 
 
-@pytest.mark.parametrize("typed, canonical", [
-    ("字节", "字节"), ("字节跳动", "字节"), ("ByteDance", "字节"), ("bytedance", "字节"),
-    ("ＢｙｔｅＤａｎｃｅ", "字节"), ("Tencent", "腾讯"), ("baidu", "百度"), ("SenseTime", "商汤"),
-    ("Kuaishou", "快手"), ("miHoYo", "米哈游"), ("蚂蚁集团", "蚂蚁"), ("Ant Group", "蚂蚁"),
-    ("JD", "京东"), ("DiDi", "滴滴"), ("Shopee", "虾皮"),
-    ("Bytedanse", "字节"), ("Tencnet", "腾讯"),  # typos: close enough to be sure
-])
+@pytest.mark.parametrize(
+    "typed, canonical",
+    [
+        ("字节", "字节"),
+        ("字节跳动", "字节"),
+        ("ByteDance", "字节"),
+        ("bytedance", "字节"),
+        ("ＢｙｔｅＤａｎｃｅ", "字节"),
+        ("Tencent", "腾讯"),
+        ("baidu", "百度"),
+        ("SenseTime", "商汤"),
+        ("Kuaishou", "快手"),
+        ("miHoYo", "米哈游"),
+        ("蚂蚁集团", "蚂蚁"),
+        ("Ant Group", "蚂蚁"),
+        ("JD", "京东"),
+        ("DiDi", "滴滴"),
+        ("Shopee", "虾皮"),
+        ("Bytedanse", "字节"),
+        ("Tencnet", "腾讯"),  # typos: close enough to be sure
+    ],
+)
 def test_resolve(companies, typed, canonical):
     assert resolve(typed, KNOWN, companies) == canonical
 
@@ -48,14 +63,19 @@ def test_companies_command_counts_statuses():
     data = json.loads(result.stdout)
     by_name = {c["name"]: c for c in data["companies"]}
     assert len(by_name) == 10
-    assert by_name["字节"] == {"name": "字节", "positions": 4,
-                              "statuses": {"interested": 3, "interviewing": 1}}
+    assert by_name["字节"] == {
+        "name": "字节",
+        "positions": 4,
+        "statuses": {"interested": 3, "interviewing": 1},
+    }
     assert by_name["虾皮"]["statuses"] == {"rejected": 1}
     assert "bundled sample" in result.stderr
 
 
 def test_companies_table_then_again_with_alias_file(isolated):
-    (isolated / "positions.md").write_text("## 面试中\n### ByteDance 推理\n- CUDA\n", encoding="utf-8")
+    (isolated / "positions.md").write_text(
+        "## 面试中\n### ByteDance 推理\n- CUDA\n", encoding="utf-8"
+    )
     runner = CliRunner()
     first = runner.invoke(cli, ["companies"])
     assert first.exit_code == 0 and "字节" in first.stdout and "bundled" not in first.stderr

@@ -38,11 +38,15 @@ def test_recall_and_precision_against_gold(scored):
     matched = sum(len(got) for *_, got in scored)
     correct = sum(len(got & (must | ok)) for _, must, ok, got in scored)
     recall, precision = found / must_total, correct / matched
-    print(f"\ngold: recall {recall:.3f} ({found}/{must_total}), "
-          f"precision {precision:.3f} ({correct}/{matched})")
+    print(
+        f"\ngold: recall {recall:.3f} ({found}/{must_total}), "
+        f"precision {precision:.3f} ({correct}/{matched})"
+    )
     for p, must, ok, got in scored:
         if must - got or got - must - ok:
-            print(f"  {p.company} {p.title}: missed {sorted(must - got)}, "
-                  f"extra {sorted(got - must - ok)}")
+            print(
+                f"  {p.company} {p.title}: missed {sorted(must - got)}, "
+                f"extra {sorted(got - must - ok)}"
+            )
     assert recall >= 0.98
     assert precision >= 0.95

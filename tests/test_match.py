@@ -101,10 +101,14 @@ def test_lone_shared_alias_keeps_both(index):
 
 
 def test_notes_are_not_requirements(index):
-    (pm,) = match_positions(parse_positions(
-        "### 字节 岗位\n【描述】（PS： 岗位描述较详细）\n- Parameter Server\n"), index)
+    (pm,) = match_positions(
+        parse_positions("### 字节 岗位\n【描述】（PS： 岗位描述较详细）\n- Parameter Server\n"),
+        index,
+    )
     assert [m.term.text for m in pm.matches] == ["Parameter Server"]
-    (pm,) = match_positions(parse_positions("### 字节 岗位\n【描述】（PS： 岗位描述较详细）\n"), index)
+    (pm,) = match_positions(
+        parse_positions("### 字节 岗位\n【描述】（PS： 岗位描述较详细）\n"), index
+    )
     assert pm.topics == () and pm.unmatched == ()
 
 
@@ -121,8 +125,9 @@ def test_title_counts(index):
 
 
 def test_weights_count_positions_once_per_topic(index):
-    pms = match_positions(parse_positions(
-        "### A 一\n- CUDA\n- CUDA 编程\n### B 二\n- CUDA\n### C 三\n- MPI\n"), index)
+    pms = match_positions(
+        parse_positions("### A 一\n- CUDA\n- CUDA 编程\n### B 二\n- CUDA\n### C 三\n- MPI\n"), index
+    )
     assert topic_weights(pms) == {"cuda-programming": 2, "mpi": 1}
 
 
@@ -148,10 +153,19 @@ def test_map_json_contract(banks):
 
 
 def test_map_filters_by_company_and_status(banks):
-    args = ["map", "ByteDance", "--status", "interviewing", "--json", "--topics", str(banks / "valid")]
+    args = [
+        "map",
+        "ByteDance",
+        "--status",
+        "interviewing",
+        "--json",
+        "--topics",
+        str(banks / "valid"),
+    ]
     data = json.loads(CliRunner().invoke(cli, args).stdout)
     assert [(p["company"], p["title"]) for p in data["positions"]] == [
-        ("字节", "混合云 云原生AI研发（社招）")]
+        ("字节", "混合云 云原生AI研发（社招）")
+    ]
 
 
 def test_topics_json(banks):
@@ -166,16 +180,46 @@ def test_topics_json(banks):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=400))
 def test_matcher_never_crashes(index, text):
-    pms = match_positions(parse_positions("### 公司 岗位\n- " + text.replace("\n", " ") + "\n"),
-                          index)
+    pms = match_positions(
+        parse_positions("### 公司 岗位\n- " + text.replace("\n", " ") + "\n"), index
+    )
     for pm in pms:
         for m in pm.matches:
             assert m.topics and m.kind in {"exact", "alias", "fuzzy", "context"}
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.sampled_from(["CUDA", "k8s", "Trition", "分布式KV Cache系统", "ＭＰＩ", "调度",
-                                 "☃", "x" * 300, "（如A/B/C）"]), max_size=2000))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "CUDA",
+                "k8s",
+                "Trition",
+                "分布式KV Cache系统",
+                "ＭＰＩ",
+                "调度",
+                "☃",
+                "x" * 300,
+                "（如A/B/C）",
+            ]
+        ),
+        max_size=2000,
+    )
+)
 def test_matcher_many_terms_on_one_line(index, words):
     (pm,) = match_positions(parse_positions("### 公司 岗位\n- " + "、".join(words) + "\n"), index)
     assert len(pm.matches) + len(pm.unmatched) >= 0
+
+
+def test_bundled_bank_context_rules():
+    """Generic words in the shipped bank resolve by their neighbours, not by the sample's wording."""
+    from prep.paths import bundled_topics
+
+    index = build_index(load_bank(bundled_topics()))
+    got = by_term(match_one(index, "- CUDA 内核开发\n- Linux 内核\n- 显卡方向：调度\n- 调度"))
+    assert got["CUDA 内核开发"][0] == {"cuda-programming"}
+    assert got["Linux 内核"][0] == {"linux-kernel"}
+    assert got["调度"] == ({"kube-scheduler"}, "exact")
+    (pm,) = match_positions(parse_positions("### 某司 岗位\n- GPU 方向：调度\n"), index)
+    assert "gpu-scheduling" in pm.topics and "kube-scheduler" not in pm.topics

@@ -1,5 +1,6 @@
 """The positions parser: the sample, the variants real notes have, and arbitrary text."""
 
+import contextlib
 from collections import Counter
 
 import pytest
@@ -30,7 +31,9 @@ def test_sample_has_14_positions_at_10_companies(sample_text):
     assert len(positions) == 14
     assert len({p.company for p in positions}) == 10
     assert Counter(p.status for p in positions) == {
-        "interested": 9, "interviewing": 3, "rejected": 2,
+        "interested": 9,
+        "interviewing": 3,
+        "rejected": 2,
     }
 
 
@@ -46,7 +49,13 @@ def test_sample_bytedance_positions(sample_text):
     # The aside is a note, not a requirement.
     assert bd[0].notes == ("（PS： 岗位描述较详细）",)
     assert terms_of(bd[0], "description") == [
-        "k8s 调度框架", "AutoScaling", "多集群混合调度", "抢占", "驱逐", "混部", "超卖",
+        "k8s 调度框架",
+        "AutoScaling",
+        "多集群混合调度",
+        "抢占",
+        "驱逐",
+        "混部",
+        "超卖",
     ]
     assert terms_of(bd[0], "requirements") == ["分布式系统原理"]
 
@@ -63,8 +72,21 @@ def test_sample_prefix_context_and_line_numbers(sample_text):
 def test_sample_parenthesised_lists_yield_items(sample_text):
     tencent = next(p for p in parse_positions(sample_text) if p.title == "高性能计算")
     terms = terms_of(tencent)
-    for t in ["分布式网络架构", "InfiniBand", "RoCE", "DPU", "PyTorch", "Megatron-LM", "模型并行",
-              "梯度压缩", "显存优化", "动态计算图调度", "TensorRT", "DPDK", "SPDK"]:
+    for t in [
+        "分布式网络架构",
+        "InfiniBand",
+        "RoCE",
+        "DPU",
+        "PyTorch",
+        "Megatron-LM",
+        "模型并行",
+        "梯度压缩",
+        "显存优化",
+        "动态计算图调度",
+        "TensorRT",
+        "DPDK",
+        "SPDK",
+    ]:
         assert t in terms
     assert "GPU方向" not in terms  # a prefix is context, not a term
     assert {t.context for t in tencent.terms if t.text == "调度"} == {"GPU方向"}
@@ -80,13 +102,23 @@ def test_position_without_link_and_round_trip(sample_text):
 # Variants
 
 
-@pytest.mark.parametrize("heading, status", [
-    ("## Interested", "interested"), ("## 🤔 感兴趣", "interested"), ("## 关注", "interested"),
-    ("## 💬 Interviewing", "interviewing"), ("## 面试中", "interviewing"),
-    ("## ❌ Rejected", "rejected"), ("## 已拒", "rejected"), ("## 挂了", "rejected"),
-    ("## ✅ Accepted", "accepted"), ("## Offer", "accepted"), ("## 🎉 已录用", "accepted"),
-    ("## 🧊 Paused", "Paused"),
-])
+@pytest.mark.parametrize(
+    "heading, status",
+    [
+        ("## Interested", "interested"),
+        ("## 🤔 感兴趣", "interested"),
+        ("## 关注", "interested"),
+        ("## 💬 Interviewing", "interviewing"),
+        ("## 面试中", "interviewing"),
+        ("## ❌ Rejected", "rejected"),
+        ("## 已拒", "rejected"),
+        ("## 挂了", "rejected"),
+        ("## ✅ Accepted", "accepted"),
+        ("## Offer", "accepted"),
+        ("## 🎉 已录用", "accepted"),
+        ("## 🧊 Paused", "Paused"),
+    ],
+)
 def test_status_sections(heading, status):
     (p,) = parse_positions(f"{heading}\n\n### 某司 某岗位\n- CUDA\n")
     assert p.status == status
@@ -96,46 +128,68 @@ def test_unknown_status_kept_as_written():
     assert normalize_status("⏸ On hold") == "On hold"
 
 
-@pytest.mark.parametrize("heading, company, title, link", [
-    ("字节 AML 推理 [【投递】](https://x.example/1)", "字节", "AML 推理", "https://x.example/1"),
-    ("字节 AML 推理", "字节", "AML 推理", None),
-    ("字节 混合云 云原生AI研发（社招） [link](https://x.example/2)", "字节",
-     "混合云 云原生AI研发（社招）", "https://x.example/2"),
-    ("腾讯 基础架构 https://join.qq.com/p", "腾讯", "基础架构", "https://join.qq.com/p"),
-    ("京东", "京东", "", None),
-])
+@pytest.mark.parametrize(
+    "heading, company, title, link",
+    [
+        (
+            "字节 AML 推理 [【投递】](https://x.example/1)",
+            "字节",
+            "AML 推理",
+            "https://x.example/1",
+        ),
+        ("字节 AML 推理", "字节", "AML 推理", None),
+        (
+            "字节 混合云 云原生AI研发（社招） [link](https://x.example/2)",
+            "字节",
+            "混合云 云原生AI研发（社招）",
+            "https://x.example/2",
+        ),
+        ("腾讯 基础架构 https://join.qq.com/p", "腾讯", "基础架构", "https://join.qq.com/p"),
+        ("京东", "京东", "", None),
+    ],
+)
 def test_headings(heading, company, title, link):
     assert parse_heading(heading) == (company, title, link)
 
 
-@pytest.mark.parametrize("text", [
-    "### A 岗位\n【描述】CUDA、RDMA\n【要求】\n- Kubernetes\n",
-    "### A 岗位\n描述：CUDA、RDMA\n要求:\n- Kubernetes\n",
-    "### A 岗位\n职位描述\n- CUDA\n- RDMA\n任职要求：\n1. Kubernetes\n",
-    "### A 岗位\nResponsibilities:\n* CUDA\n* RDMA\nRequirements：Kubernetes\n",
-    "### A 岗位\n**职位描述：**\n  - CUDA\n    - RDMA\nQualifications:\n  1) Kubernetes\n",
-    "### A 岗位\n#### 岗位职责\n- CUDA；RDMA\n#### 任职要求\n- Kubernetes\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "### A 岗位\n【描述】CUDA、RDMA\n【要求】\n- Kubernetes\n",
+        "### A 岗位\n描述：CUDA、RDMA\n要求:\n- Kubernetes\n",
+        "### A 岗位\n职位描述\n- CUDA\n- RDMA\n任职要求：\n1. Kubernetes\n",
+        "### A 岗位\nResponsibilities:\n* CUDA\n* RDMA\nRequirements：Kubernetes\n",
+        "### A 岗位\n**职位描述：**\n  - CUDA\n    - RDMA\nQualifications:\n  1) Kubernetes\n",
+        "### A 岗位\n#### 岗位职责\n- CUDA；RDMA\n#### 任职要求\n- Kubernetes\n",
+    ],
+)
 def test_section_variants(text):
     (p,) = parse_positions(text)
     assert terms_of(p, "description") == ["CUDA", "RDMA"]
     assert terms_of(p, "requirements") == ["Kubernetes"]
 
 
-@pytest.mark.parametrize("line, prefix, terms", [
-    ("Kubernetes：调度器、资源扩展机制", "Kubernetes", ["调度器", "资源扩展机制"]),
-    ("k8s: 调度器, 容器网络", "k8s", ["调度器", "容器网络"]),
-    ("pytorch、tensorflow", "", ["pytorch", "tensorflow"]),
-    ("熟悉 TCP/IP、I/O 多路复用", "", ["TCP/IP", "I/O 多路复用"]),
-    ("P/D 分离；CI/CD", "", ["P/D 分离", "CI/CD"]),
-    ("CUDA/Triton/OpenCL底层优化", "", ["CUDA", "Triton", "OpenCL底层优化"]),
-    ("分布式网络架构（如InfiniBand/RoCE/DPU）", "", ["分布式网络架构", "InfiniBand", "RoCE", "DPU"]),
-    ("训练加速（梯度压缩、显存优化）等", "", ["训练加速", "梯度压缩", "显存优化"]),
-    ("vllm/sglang", "", ["vllm", "sglang"]),
-    ("见 https://example.com/a:b", "", ["见 https://example.com/a:b"]),
-    ("（PS： 岗位描述较详细）", "", []),
-    ("C/C++、Go", "", ["C/C++", "Go"]),
-])
+@pytest.mark.parametrize(
+    "line, prefix, terms",
+    [
+        ("Kubernetes：调度器、资源扩展机制", "Kubernetes", ["调度器", "资源扩展机制"]),
+        ("k8s: 调度器, 容器网络", "k8s", ["调度器", "容器网络"]),
+        ("pytorch、tensorflow", "", ["pytorch", "tensorflow"]),
+        ("熟悉 TCP/IP、I/O 多路复用", "", ["TCP/IP", "I/O 多路复用"]),
+        ("P/D 分离；CI/CD", "", ["P/D 分离", "CI/CD"]),
+        ("CUDA/Triton/OpenCL底层优化", "", ["CUDA", "Triton", "OpenCL底层优化"]),
+        (
+            "分布式网络架构（如InfiniBand/RoCE/DPU）",
+            "",
+            ["分布式网络架构", "InfiniBand", "RoCE", "DPU"],
+        ),
+        ("训练加速（梯度压缩、显存优化）等", "", ["训练加速", "梯度压缩", "显存优化"]),
+        ("vllm/sglang", "", ["vllm", "sglang"]),
+        ("见 https://example.com/a:b", "", ["见 https://example.com/a:b"]),
+        ("（PS： 岗位描述较详细）", "", []),
+        ("C/C++、Go", "", ["C/C++", "Go"]),
+    ],
+)
 def test_split_terms(line, prefix, terms):
     assert split_terms(line) == (prefix, terms)
 
@@ -143,8 +197,12 @@ def test_split_terms(line, prefix, terms):
 def test_nested_and_numbered_bullets_keep_prefix_context():
     text = "### A 岗位\n【要求】\n1. 网络：\n   - RDMA、RoCE\n2. GPU：CUDA\n"
     (p,) = parse_positions(text)
-    assert [(t.text, t.context) for t in p.terms] == [("网络", ""), ("RDMA", ""), ("RoCE", ""),
-                                                       ("CUDA", "GPU")]
+    assert [(t.text, t.context) for t in p.terms] == [
+        ("网络", ""),
+        ("RDMA", ""),
+        ("RoCE", ""),
+        ("CUDA", "GPU"),
+    ]
 
 
 def test_position_with_no_terms_is_kept():
@@ -175,12 +233,15 @@ def test_huge_file_streams(tmp_path):
     assert len(ps) == 20_000 and ps[-1].company == "公司19999"
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
-    (b"# just a title\n\nsome prose\n", "holds no positions"),
-    ("### 公司 岗位\n- CUDA\n".encode("utf-16"), "UTF-16"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        (b"# just a title\n\nsome prose\n", "holds no positions"),
+        ("### 公司 岗位\n- CUDA\n".encode("utf-16"), "UTF-16"),
+    ],
+)
 def test_bad_files(tmp_path, content, message):
     f = tmp_path / "p.md"
     f.write_bytes(content)
@@ -206,15 +267,18 @@ def test_parser_never_crashes(text):
 def test_reading_any_bytes_gives_positions_or_our_error(tmp_path_factory, data):
     f = tmp_path_factory.mktemp("any") / "p.md"
     f.write_bytes(data)
-    try:
+    with contextlib.suppress(PositionsError):
         read_positions(f)
-    except PositionsError:
-        pass
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
-                        max_size=30), min_size=1, max_size=300))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30),
+        min_size=1,
+        max_size=300,
+    )
+)
 def test_many_terms_on_one_line(words):
     line = "、".join(words)
     (p,) = parse_positions(f"### 公司 岗位\n- {line}\n" if "\n" not in line else "### 公司 岗位\n")

@@ -16,7 +16,16 @@ from click.testing import CliRunner
 
 from prep.bank import load_bank
 from prep.cli import cli
-from prep.quiz import Candidate, Rating, candidates, grade, readiness, review, select, topic_progress
+from prep.quiz import (
+    Candidate,
+    Rating,
+    candidates,
+    grade,
+    readiness,
+    review,
+    select,
+    topic_progress,
+)
 from prep.store import Store
 
 VALID = Path(__file__).parent / "banks" / "valid"
@@ -76,8 +85,15 @@ def test_keys_help_skip_quit(home):
 
 
 def test_type_mode_suggests_and_accepts(home):
-    result = quiz("-n", "1", "--topic", "collective-communication", "--mode", "type",
-                  input="每个 rank 发 2(N-1)/N × S 字节，先 reduce-scatter 再 all-gather\n\n")
+    result = quiz(
+        "-n",
+        "1",
+        "--topic",
+        "collective-communication",
+        "--mode",
+        "type",
+        input="每个 rank 发 2(N-1)/N × S 字节，先 reduce-scatter 再 all-gather\n\n",
+    )
     assert result.exit_code == 0, result.output
     assert "✓ 2(N−1)/N" in result.output and "✓ reduce-scatter" in result.output
     assert "suggested 3 Good" in result.output
@@ -86,20 +102,24 @@ def test_type_mode_suggests_and_accepts(home):
 
 
 def test_type_mode_override(home):
-    result = quiz("-n", "1", "--topic", "collective-communication", "--mode", "type",
-                  input="不记得了\n2\n")
+    result = quiz(
+        "-n", "1", "--topic", "collective-communication", "--mode", "type", input="不记得了\n2\n"
+    )
     assert "✗ 2(N−1)/N" in result.output and "suggested 1 Again" in result.output
     (r,), _ = stored(home)
     assert r.rating == 2
 
 
-@pytest.mark.parametrize("answer, rating, found", [
-    ("ring allreduce 每个 rank 发送 2(N−1)/N·S；reduce-scatter + all-gather", Rating.GOOD, 2),
-    ("分 reducescatter 和 allgather 两步", Rating.HARD, 1),
-    ("reduce scater 然后 2(n-1)/n", Rating.GOOD, 2),  # typos and ASCII minus still count
-    ("每个节点把数据发给所有人", Rating.AGAIN, 0),
-    ("", Rating.AGAIN, 0),
-])
+@pytest.mark.parametrize(
+    "answer, rating, found",
+    [
+        ("ring allreduce 每个 rank 发送 2(N−1)/N·S；reduce-scatter + all-gather", Rating.GOOD, 2),
+        ("分 reducescatter 和 allgather 两步", Rating.HARD, 1),
+        ("reduce scater 然后 2(n-1)/n", Rating.GOOD, 2),  # typos and ASCII minus still count
+        ("每个节点把数据发给所有人", Rating.AGAIN, 0),
+        ("", Rating.AGAIN, 0),
+    ],
+)
 def test_grading(answer, rating, found):
     card = load_bank(VALID).card("collective-communication/ring")
     g = grade(answer, card.keywords)
@@ -108,7 +128,10 @@ def test_grading(answer, rating, found):
 
 def test_grading_many_keywords():
     kws = ["Filter", "Score", "Reserve", "Permit", "Bind"]
-    assert grade("Filter 过滤节点，Score 打分，Reserve 预留，Permit 等待，Bind 绑定", kws).suggested == 3
+    assert (
+        grade("Filter 过滤节点，Score 打分，Reserve 预留，Permit 等待，Bind 绑定", kws).suggested
+        == 3
+    )
     assert grade("先 filter 再 score", kws).suggested == Rating.HARD
     assert grade("调度", kws).suggested == Rating.AGAIN
 
@@ -118,16 +141,21 @@ def test_selection_follows_weight_times_need():
     bank = load_bank(VALID)
     cards = bank.cards()
     rng_setup = random.Random(0)
-    cands = [Candidate(c, weight=float(1 + i % 4), need=rng_setup.uniform(0.1, 1.0), due=False)
-             for i, c in enumerate(cards)]
+    cands = [
+        Candidate(c, weight=float(1 + i % 4), need=rng_setup.uniform(0.1, 1.0), due=False)
+        for i, c in enumerate(cards)
+    ]
     total = sum(c.weight * c.need for c in cands)
     draws = 30_000
     counts = {c.card.key: 0 for c in cands}
     rng = random.Random(12345)
     for _ in range(draws):
         counts[select(cands, 1, rng)[0].card.key] += 1
-    chi2 = sum((counts[c.card.key] - draws * c.weight * c.need / total) ** 2
-               / (draws * c.weight * c.need / total) for c in cands)
+    chi2 = sum(
+        (counts[c.card.key] - draws * c.weight * c.need / total) ** 2
+        / (draws * c.weight * c.need / total)
+        for c in cands
+    )
     # 11 degrees of freedom: the 0.999 quantile of chi-square is 31.26.
     assert chi2 < 31.26, (chi2, counts)
     heavy = max(cands, key=lambda c: c.weight * c.need)
@@ -169,7 +197,13 @@ def test_scripted_quiz_in_a_real_subprocess(home):
     env = dict(os.environ, PREP_HOME=str(home))
     out = subprocess.run(
         [sys.executable, "-m", "prep", "quiz", "-n", "2", "--seed", "5", "--topics", str(VALID)],
-        input="3\n4\n", capture_output=True, text=True, env=env, timeout=120, check=False)
+        input="3\n4\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     reviews, states = stored(home)
     assert [r.rating for r in reviews] == [3, 4]
@@ -188,8 +222,12 @@ def test_sigkill_keeps_every_answer_given(home):
     env = dict(os.environ, PREP_HOME=str(home))
     proc = subprocess.Popen(
         [sys.executable, "-m", "prep", "quiz", "-n", "10", "--seed", "9", "--topics", str(VALID)],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-        text=True)
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
     k = 4
     try:
         for _ in range(k):
@@ -209,9 +247,17 @@ def test_sigkill_keeps_every_answer_given(home):
 def test_two_sessions_at_once(home):
     env = dict(os.environ, PREP_HOME=str(home))
     cmd = [sys.executable, "-m", "prep", "quiz", "-n", "6", "--topics", str(VALID)]
-    procs = [subprocess.Popen(cmd + ["--seed", str(s)], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
-             for s in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            [*cmd, "--seed", str(s)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for s in (1, 2)
+    ]
     for p in procs:
         p.stdin.write("3\n" * 6)
         p.stdin.close()
@@ -235,7 +281,9 @@ def test_topic_by_alias():
     assert r.exit_code == 0 and "kv-cache" in r.output
 
 
-@pytest.mark.parametrize("content", [b"not a database at all", b"SQLite format 3\x00" + b"\x00" * 200])
+@pytest.mark.parametrize(
+    "content", [b"not a database at all", b"SQLite format 3\x00" + b"\x00" * 200]
+)
 def test_corrupt_progress_file_is_left_alone(home, content):
     home.mkdir(parents=True, exist_ok=True)
     db = home / "progress.db"
@@ -265,8 +313,11 @@ def test_removed_card_keeps_history_and_new_card_is_new(home, tmp_path):
     args = ["quiz", "--topics", str(bank), "--topic", "mpi", "-n", "1"]
     assert CliRunner().invoke(cli, args, input="3\n").exit_code == 0
     (bank / "training" / "mpi.yaml").write_text(
-        (bank / "training" / "mpi.yaml").read_text(encoding="utf-8").replace("id: rank", "id: rank2"),
-        encoding="utf-8")
+        (bank / "training" / "mpi.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: rank", "id: rank2"),
+        encoding="utf-8",
+    )
     r = CliRunner().invoke(cli, args, input="4\n")
     assert r.exit_code == 0
     reviews, states = stored(home)
@@ -280,8 +331,18 @@ def test_stats_json(home):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["reviews"] == 3 and data["days_studied"] == 1 and data["retention"] is None
-    assert set(data["readiness"]) == {"商汤", "字节", "腾讯", "快手", "米哈游", "蚂蚁", "百度", "京东",
-                                      "滴滴", "虾皮"}
+    assert set(data["readiness"]) == {
+        "商汤",
+        "字节",
+        "腾讯",
+        "快手",
+        "米哈游",
+        "蚂蚁",
+        "百度",
+        "京东",
+        "滴滴",
+        "虾皮",
+    }
     assert all(0 <= v <= 1 for v in data["readiness"].values())
     seen = sum(t["seen"] for t in data["topics"])
     assert seen == 3
