@@ -23,7 +23,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +37,7 @@ MODEL_ID = 1764390001  # never change: Anki won't update notes whose note type c
 MODEL_NAME = "prep 面试卡片 v1"
 FIELDS = ("Question", "Answer", "Topic", "AskedIn", "Key")
 LEDGER = ".prep-ledger.json"
+ASKED_IN_MAX = 12  # positions listed on a card; more are counted, not listed
 
 CSS = """\
 .card {
@@ -133,15 +134,19 @@ def render_markdown(text: str) -> str:
     return _markdown().render(text).strip()
 
 
-def render_question(text: str) -> str:
-    out = render_markdown(text)
+# Bump when the rendering changes, so cached HTML is made again.
+RENDER_VERSION = "markdown-it commonmark+table, no html, no images, v1"
+
+
+def render_question(text: str, markdown: Callable[[str], str] = render_markdown) -> str:
+    out = markdown(text)
     # A one-paragraph question needs no <p> margin.
     m = re.fullmatch(r"<p>(.*)</p>", out, flags=re.DOTALL)
     return m.group(1) if m and "<p>" not in m.group(1) else out
 
 
-def render_answer(card: Card) -> str:
-    out = render_markdown(card.a)
+def render_answer(card: Card, markdown: Callable[[str], str] = render_markdown) -> str:
+    out = markdown(card.a)
     if card.refs:
         links = "".join(
             f'<li><a href="{html.escape(r, quote=True)}">{html.escape(r)}</a></li>'
@@ -156,12 +161,14 @@ def render_asked_in(asks: Sequence[tuple[str, str, str, Sequence[str]]]) -> str:
     if not asks:
         return ""
     items = []
-    for company, title, status, terms in asks:
+    for company, title, status, terms in asks[:ASKED_IN_MAX]:
         quoted = "、".join(f"“{html.escape(t)}”" for t in dict.fromkeys(terms))
         items.append(
             f"<li><b>{html.escape(company)}</b> {html.escape(title)}"
             f" <small>({html.escape(status)})</small>{'：' + quoted if quoted else ''}</li>"
         )
+    if len(asks) > ASKED_IN_MAX:
+        items.append(f"<li>……另有 {len(asks) - ASKED_IN_MAX} 个职位</li>")
     return "被问到：<ul>" + "".join(items) + "</ul>"
 
 
@@ -228,12 +235,14 @@ def plan_deck(
     everything: Sequence[PositionMatch],
     bank: Bank,
     independent: bool = False,
+    markdown: Callable[[str], str] = render_markdown,
 ) -> DeckPlan:
     """The notes of one company's deck.
 
     ``chosen`` are the company's positions to draw topics from (after --status); ``everything`` are
     all positions of the notes, which decide the company tags and the "asked in" field, so that a
-    note shared by two companies' decks is the same note in both.
+    note shared by two companies' decks is the same note in both. ``markdown`` renders card
+    text (the CLI passes a cached renderer).
     """
     weights = topic_weights(chosen)
     order = {tid: i for i, tid in enumerate(bank.topics)}
@@ -258,8 +267,8 @@ def plan_deck(
                 *sorted(company_tags | {company_tag(company)}),
             )
             fields = (
-                render_question(card.q),
-                render_answer(card),
+                render_question(card.q, markdown),
+                render_answer(card, markdown),
                 html.escape(f"{topic.title_zh} · {topic.title_en}"),
                 render_asked_in(asks.get(tid, ())),
                 html.escape(card.key),

@@ -102,6 +102,38 @@ class Topic:
             else f"{self.title_zh} / {self.title_en}"
         )
 
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "domain": self.domain,
+            "title": {"zh": self.title_zh, "en": self.title_en},
+            "aliases": list(self.aliases),
+            "shared_aliases": list(self.shared_aliases),
+            "context_aliases": [
+                {"alias": c.alias, "context": list(c.context)} for c in self.context_aliases
+            ],
+            "related": list(self.related),
+            "cards": [c.to_dict() for c in self.cards],
+            "path": self.path,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Topic:
+        return cls(
+            id=d["id"],
+            domain=d["domain"],
+            title_zh=d["title"]["zh"],
+            title_en=d["title"]["en"],
+            aliases=tuple(d["aliases"]),
+            shared_aliases=tuple(d["shared_aliases"]),
+            context_aliases=tuple(
+                ContextAlias(c["alias"], tuple(c["context"])) for c in d["context_aliases"]
+            ),
+            related=tuple(d["related"]),
+            cards=tuple(Card.from_dict(c) for c in d["cards"]),
+            path=d["path"],
+        )
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -127,6 +159,25 @@ class Bank:
     def domain_title(self, domain: str) -> str:
         d = self.domains.get(domain)
         return d.title_zh if d else domain
+
+    def to_dict(self) -> dict:
+        return {
+            "topics": [t.to_dict() for t in self.topics.values()],
+            "domains": [
+                {"id": d.id, "zh": d.title_zh, "en": d.title_en, "required": list(d.required)}
+                for d in self.domains.values()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Bank:
+        return cls(
+            topics={t["id"]: Topic.from_dict(t) for t in d["topics"]},
+            domains={
+                x["id"]: Domain(x["id"], x["zh"], x["en"], tuple(x["required"]))
+                for x in d["domains"]
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -437,6 +488,12 @@ def load_taxonomy(path: Path | None = None) -> dict[str, Domain]:
     }
 
 
+def bank_files(root: Path) -> list[Path]:
+    """The topic files of a bank: ``<domain>/<id>.yaml`` (or ``.yml``)."""
+    files = sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+    return files + sorted(p for p in root.glob("*/*.yml") if p.is_file())
+
+
 def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem], set[str]]:
     """The valid topics, every per-file problem, and the ids of the files that had problems."""
     problems: list[Problem] = []
@@ -445,8 +502,7 @@ def _read_bank(root: Path) -> tuple[dict[str, Topic], list[Problem], set[str]]:
         raise BankError(
             "topic bank folder not found; pass --topics DIR or set PREP_TOPICS", str(root)
         )
-    files = sorted(p for p in root.glob("*/*.yaml") if p.is_file())
-    files += sorted(p for p in root.glob("*/*.yml") if p.is_file())
+    files = bank_files(root)
     if not files:
         raise BankError("no topic files (<domain>/<id>.yaml) in the topic bank folder", str(root))
     topics: dict[str, Topic] = {}
@@ -533,14 +589,26 @@ def check_bank(
     return Bank(topics, domains), []
 
 
-def load_bank(root: str | Path) -> Bank:
+def load_bank(root: str | Path, use_cache: bool = True) -> Bank:
     """Load the bank at ``root``; raise ``BankError`` naming the first problem.
 
     Every file must be valid and topic ids unique. Consistency of the bank as a whole (the
     taxonomy's topics present, related ids, aliases claimed twice) is for ``prep check``: a bank of
-    one's own still loads while it grows.
+    one's own still loads while it grows. An unchanged bank comes from the cache in the data folder.
     """
     root = Path(root)
+    if not root.is_dir():
+        raise BankError(
+            "topic bank folder not found; pass --topics DIR or set PREP_TOPICS", str(root)
+        )
+    if not use_cache:
+        return _load_uncached(root)
+    from prep.cache import cached_bank
+
+    return cached_bank(root, _load_uncached, Bank.to_dict, Bank.from_dict, bank_files(root))
+
+
+def _load_uncached(root: Path) -> Bank:
     domains = load_taxonomy()
     topics, problems, _ = _read_bank(root)
     if problems:

@@ -383,12 +383,18 @@ def topics(company_names, positions_file, topics_dir, status, as_json):
     table = Table(
         title=f"{len(ranked)} topics asked for by {len(matched)} positions", title_justify="left"
     )
-    for col in ("topic", "domain", "positions", "", "companies"):
-        table.add_column(col, justify="right" if col == "positions" else "left")
+    for col in ("topic", "title", "domain", "positions", "", "companies"):
+        table.add_column(
+            col,
+            justify="right" if col == "positions" else "left",
+            no_wrap=col in ("topic", "domain", ""),
+            min_width=16 if col == "companies" else None,
+        )
     for tid, n in ranked:
-        bar = "█" * max(1, round(20 * n / top))
+        bar = "█" * max(1, round(10 * n / top))
         table.add_row(
-            Text(f"{bank.topics[tid].title_zh} ({tid})"),
+            tid,
+            Text(bank.topics[tid].title_zh),
             bank.topics[tid].domain,
             str(n),
             Text(bar, style="cyan"),
@@ -441,17 +447,21 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
         prep deck --all -o ~/anki
         prep deck 腾讯 --status interviewing --positions notes.md
     """
-    from prep.anki import plan_deck, write_deck
+    from prep.anki import RENDER_VERSION, plan_deck, render_markdown, write_deck
     from prep.bank import load_bank
+    from prep.cache import RenderCache
     from prep.companies import resolve
     from prep.match import build_index, match_positions
     from prep.paths import topics_source
+    from prep.positions import parse_status_filter
 
     if all_companies and company_names:
         raise click.UsageError("give company names or --all, not both")
     if not all_companies and not company_names:
         raise click.UsageError("name a company (e.g. prep deck 字节) or pass --all")
     every, companies = load_positions(positions_file)
+    filter_positions(every, companies, (), status)  # validates --status first
+    wanted = parse_status_filter(status)
     known = list(dict.fromkeys(p.company for p in every))
     names = (
         known
@@ -460,26 +470,26 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
     )
     bank = load_bank(topics_source(topics_dir))
     matched_all = match_positions(every, build_index(bank))
-    from prep.positions import parse_status_filter
-
-    wanted = parse_status_filter(status)
-    filter_positions(every, companies, (), status)  # validates --status
-    for name in names:
-        chosen = [
-            pm
-            for pm in matched_all
-            if pm.position.company == name and (wanted is None or pm.position.status in wanted)
-        ]
-        if not chosen:
-            click.echo(f"{name}: no positions with status {status}; skipped", err=True)
-            continue
-        plan = plan_deck(name, chosen, matched_all, bank, independent=independent)
-        path = write_deck(plan, out_dir)
-        hint = " (see prep map " + name + ")" if plan.unmatched else ""
-        click.echo(
-            f"{name}: {plan.positions} positions, {len(plan.topics)} topics, {len(plan.notes)} cards, "
-            f"{plan.unmatched} unmatched terms{hint} → {path}"
-        )
+    markdown = RenderCache("rendered", render_markdown, RENDER_VERSION)
+    try:
+        for name in names:
+            chosen = [
+                pm
+                for pm in matched_all
+                if pm.position.company == name and (wanted is None or pm.position.status in wanted)
+            ]
+            if not chosen:
+                click.echo(f"{name}: no positions with status {status}; skipped", err=True)
+                continue
+            plan = plan_deck(name, chosen, matched_all, bank, independent, markdown)
+            path = write_deck(plan, out_dir)
+            hint = f" (see prep map {name})" if plan.unmatched else ""
+            click.echo(
+                f"{name}: {plan.positions} positions, {len(plan.topics)} topics, "
+                f"{len(plan.notes)} cards, {plan.unmatched} unmatched terms{hint} → {path}"
+            )
+    finally:
+        markdown.save()
 
 
 def resolve_topics(names, bank):

@@ -37,10 +37,11 @@ class Companies:
 
 
 def load_companies() -> Companies:
-    import yaml
+    """The bundled companies file (JSON: it is read on every command, and needs no YAML parser)."""
+    import json
 
-    text = resources.files("prep.data").joinpath("companies.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text) or []
+    text = resources.files("prep.data").joinpath("companies.json").read_text(encoding="utf-8")
+    entries = json.loads(text)["companies"]
     return Companies({e["name"]: tuple(e.get("aliases", ())) for e in entries})
 
 

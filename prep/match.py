@@ -276,6 +276,7 @@ def match_positions(positions: Iterable[Position], index: AliasIndex) -> list[Po
                 matches.append(Match(t, topics, score, kind))
             elif required:
                 unmatched.append(t)
+        matches.sort(key=lambda m: m.term.line)  # stable: a line's prefix after its terms
         results.append(PositionMatch(p, tuple(matches), tuple(unmatched)))
     return results
 

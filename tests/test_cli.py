@@ -128,3 +128,26 @@ def test_module_entry_point():
         [sys.executable, "-m", "prep", "--version"], capture_output=True, text=True, check=False
     )
     assert out.returncode == 0 and "prep, version" in out.stdout
+
+
+def test_readme_documents_every_command_and_option():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for name, command in cli.commands.items():
+        assert f"prep {name}" in readme, f"prep {name} is not in the README"
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--") and opt not in ("--help",):
+                    assert opt in readme, f"{name} {opt} is not in the README"
+
+
+def test_readme_set_up_commands_match_ci():
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
+    assert "-e '.[test]'" in ci and "-m pytest" in ci
+    assert ".venv/bin/pip install . && .venv/bin/prep deck 字节" in readme
