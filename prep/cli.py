@@ -471,6 +471,7 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
     bank = load_bank(topics_source(topics_dir))
     matched_all = match_positions(every, build_index(bank))
     markdown = RenderCache("rendered", render_markdown, RENDER_VERSION)
+    written = 0
     try:
         for name in names:
             chosen = [
@@ -483,6 +484,7 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
                 continue
             plan = plan_deck(name, chosen, matched_all, bank, independent, markdown)
             path = write_deck(plan, out_dir)
+            written += 1
             hint = f" (see prep map {name})" if plan.unmatched else ""
             click.echo(
                 f"{name}: {plan.positions} positions, {len(plan.topics)} topics, "
@@ -490,6 +492,8 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
             )
     finally:
         markdown.save()
+    if not written:
+        raise click.ClickException(f"no deck written: no positions with status {status}")
 
 
 def resolve_topics(names, bank):

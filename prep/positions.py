@@ -316,12 +316,16 @@ def _clean(term: str) -> str:
     return term.strip(" \t.。!！?？:：-—").strip()
 
 
-def _items(text: str) -> list[str]:
+_MAX_NESTING = 3  # "a（如 b（c））" is real; deeper brackets are flattened, not recursed into
+_FLATTEN = str.maketrans({c: "、" for c in _OPEN + _CLOSE})
+
+
+def _items(text: str, nesting: int = 0) -> list[str]:
     """All terms in a piece of a line: split on separators, then slashes, then bracketed lists."""
     out: list[str] = []
     for piece in _split_top(text, _SEPARATORS):
         for item in _split_slashes(piece):
-            if "(" not in item and "（" not in item:
+            if _BRACKETS.isdisjoint(item):
                 head = _clean(item)
                 if head:
                     out.append(head)
@@ -330,13 +334,13 @@ def _items(text: str) -> list[str]:
             outer = []
             depth, buf = 0, []
             for ch in item:
-                if ch in "(（":
+                if ch in _OPEN:
                     if depth == 0:
                         buf = []
                     else:
                         buf.append(ch)
                     depth += 1
-                elif ch in ")）" and depth:
+                elif ch in _CLOSE and depth:
                     depth -= 1
                     if depth == 0:
                         inner.append("".join(buf))
@@ -352,7 +356,9 @@ def _items(text: str) -> list[str]:
             if head:
                 out.append(head)
             for group in inner:
-                out.extend(_items(group))
+                if nesting >= _MAX_NESTING:  # flatten what is left: brackets become separators
+                    group = group.translate(_FLATTEN)
+                out.extend(_items(group, nesting + 1))
     return [t[:_MAX_TERM] for t in out if t]
 
 
