@@ -147,6 +147,7 @@ class Domain:
 class Bank:
     topics: dict[str, Topic]
     domains: dict[str, Domain] = field(default_factory=dict)
+    fingerprint: str = ""  # hash of the bank's files, when loaded through the cache
 
     def cards(self) -> list[Card]:
         return [c for t in self.topics.values() for c in t.cards]

@@ -10,6 +10,7 @@ A cache that is missing, stale, damaged or unwritable is ignored: the work is si
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import marshal
@@ -73,6 +74,8 @@ def cached_bank(root: Path, load: Callable[[Path], object], to_dict, from_dict, 
     The cache is plain data (dicts, lists, strings) in ``marshal`` format, several times faster to
     read than JSON; it holds no code and is only ever read by the Python that wrote it.
     """
+    if not enabled():
+        return load(root)
     try:
         key = bank_fingerprint(root, files)
     except OSError:
@@ -81,12 +84,45 @@ def cached_bank(root: Path, load: Callable[[Path], object], to_dict, from_dict, 
     try:
         data = marshal.loads(path.read_bytes())
         if isinstance(data, dict) and data.get("key") == key:
-            return from_dict(data["bank"])
+            return dataclasses.replace(from_dict(data["bank"]), fingerprint=key)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     bank = load(root)
     _write_bytes(path, marshal.dumps({"key": key, "bank": to_dict(bank)}))
-    return bank
+    return dataclasses.replace(bank, fingerprint=key)
+
+
+MAX_CACHED_NOTES = 2_000_000  # bytes of notes; bigger files are matched every time
+
+
+def enabled() -> bool:
+    """``PREP_CACHE=0`` turns every cache off (benchmarks measure the real work with it)."""
+    return os.environ.get("PREP_CACHE", "1") != "0"
+
+
+def cached_matches(path: Path, salt: str, compute: Callable[[], list], to_record, from_record):
+    """``compute()``, or its result from the cache when the notes, bank and companies are unchanged.
+
+    ``salt`` identifies the bank and companies. Reading errors fall through to ``compute``, which
+    reports them.
+    """
+    try:
+        data = path.read_bytes() if path.stat().st_size <= MAX_CACHED_NOTES else None
+    except OSError:
+        data = None
+    if data is None or not enabled():
+        return compute()
+    key = hashlib.sha256(f"{FORMAT}:{__version__}:{salt}:".encode() + data).hexdigest()
+    file = cache_dir() / f"matches-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    try:
+        cached = marshal.loads(file.read_bytes())
+        if isinstance(cached, dict) and cached.get("key") == key:
+            return [from_record(r) for r in cached["records"]]
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        pass
+    result = compute()
+    _write_bytes(file, marshal.dumps({"key": key, "records": [to_record(r) for r in result]}))
+    return result
 
 
 class RenderCache:
@@ -96,7 +132,7 @@ class RenderCache:
         self.path = cache_dir() / f"{name}.json"
         self.render = render
         self.version = version
-        data = _read(self.path) or {}
+        data = (_read(self.path) if enabled() else None) or {}
         self.entries: dict[str, str] = (
             data.get("entries", {}) if data.get("version") == version else {}
         )
@@ -117,7 +153,7 @@ class RenderCache:
 
     def save(self) -> None:
         """Persist the entries; past MAX_ENTRIES only those this run used are kept."""
-        if not self.dirty:
+        if not self.dirty or not enabled():
             return
         entries = self.entries if len(self.entries) <= self.MAX_ENTRIES else self.used
         _write(self.path, {"version": self.version, "entries": entries})

@@ -243,19 +243,49 @@ def check(topics_dir):
     )
 
 
-def load_bank_and_matches(positions_file, topics_dir, names=(), status=None):
-    """Positions (all and chosen), the bank, and the matches of the chosen positions."""
-    from prep.bank import load_bank
-    from prep.match import build_index, match_positions
-    from prep.paths import topics_source
+def load_matches(positions_file, topics_dir):
+    """All positions of the notes matched against the bank, plus the companies file and the bank.
 
-    every, companies = load_positions(positions_file)
-    chosen = filter_positions(every, companies, names, status)
+    Parsing and matching are skipped when the notes, the bank and prep are unchanged (cache).
+    """
+    from prep.bank import load_bank
+    from prep.cache import cached_matches
+    from prep.companies import canonicalize, load_companies
+    from prep.match import PositionMatch, build_index, match_positions
+    from prep.paths import positions_source, topics_source
+    from prep.positions import read_positions
+
+    bank = load_bank(topics_source(topics_dir))
+    path, is_sample = positions_source(positions_file)
+    if is_sample:
+        click.echo(
+            "prep: no positions file given; using the bundled sample "
+            "(pass --positions FILE or set PREP_POSITIONS)",
+            err=True,
+        )
+    companies = load_companies()
+
+    def compute():
+        positions = canonicalize(read_positions(path), companies)
+        return match_positions(positions, build_index(bank))
+
+    salt = f"{bank.fingerprint}:{sorted(companies.aliases.items())}"
+    if not bank.fingerprint:  # the bank was not cached: neither are the matches
+        return compute(), companies, bank
+    matched = cached_matches(
+        path, salt, compute, PositionMatch.to_record, PositionMatch.from_record
+    )
+    return matched, companies, bank
+
+
+def load_bank_and_matches(positions_file, topics_dir, names=(), status=None):
+    """The bank, and the matches of the positions of the named companies with the given statuses."""
+    matched_all, companies, bank = load_matches(positions_file, topics_dir)
+    chosen = filter_positions([pm.position for pm in matched_all], companies, names, status)
     if not chosen:
         raise click.ClickException("no positions match the chosen companies and --status")
-    bank = load_bank(topics_source(topics_dir))
-    index = build_index(bank)
-    return every, chosen, bank, index, match_positions(chosen, index)
+    keep = {id(p) for p in chosen}
+    return bank, [pm for pm in matched_all if id(pm.position) in keep]
 
 
 @cli.command("map")
@@ -278,9 +308,7 @@ def map_(company_names, positions_file, topics_dir, status, as_json):
     """
     from prep.match import coverage, topic_weights
 
-    _, _, _bank, _, matched = load_bank_and_matches(
-        positions_file, topics_dir, company_names, status
-    )
+    _bank, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
     weights = topic_weights(matched)
     if as_json:
         print_json_stream(
@@ -349,9 +377,7 @@ def topics(company_names, positions_file, topics_dir, status, as_json):
     """
     from prep.match import topic_weights
 
-    _, _, bank, _, matched = load_bank_and_matches(
-        positions_file, topics_dir, company_names, status
-    )
+    bank, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
     weights = topic_weights(matched)
     askers: dict[str, list[str]] = {}
     for pm in matched:
@@ -448,19 +474,17 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
         prep deck 腾讯 --status interviewing --positions notes.md
     """
     from prep.anki import RENDER_VERSION, plan_deck, render_markdown, write_deck
-    from prep.bank import load_bank
     from prep.cache import RenderCache
     from prep.companies import resolve
-    from prep.match import build_index, match_positions
-    from prep.paths import topics_source
     from prep.positions import parse_status_filter
 
     if all_companies and company_names:
         raise click.UsageError("give company names or --all, not both")
     if not all_companies and not company_names:
         raise click.UsageError("name a company (e.g. prep deck 字节) or pass --all")
-    every, companies = load_positions(positions_file)
-    filter_positions(every, companies, (), status)  # validates --status first
+    matched_all, companies, bank = load_matches(positions_file, topics_dir)
+    every = [pm.position for pm in matched_all]
+    filter_positions(every, companies, (), status)  # validates --status
     wanted = parse_status_filter(status)
     known = list(dict.fromkeys(p.company for p in every))
     names = (
@@ -468,8 +492,6 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
         if all_companies
         else list(dict.fromkeys(resolve(n, known, companies) for n in company_names))
     )
-    bank = load_bank(topics_source(topics_dir))
-    matched_all = match_positions(every, build_index(bank))
     markdown = RenderCache("rendered", render_markdown, RENDER_VERSION)
     written = 0
     try:
@@ -576,9 +598,7 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
     from prep.quiz import candidates, select
     from prep.session import QuizSession, summary_lines
 
-    _, _, bank, _, matched = load_bank_and_matches(
-        positions_file, topics_dir, company_names, status
-    )
+    bank, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
     weights = topic_weights(matched)
     topic_ids = resolve_topics(topic_names, bank) if topic_names else None
     store = open_store()
@@ -621,9 +641,7 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
     from prep.match import topic_weights
     from prep.quiz import readiness, topic_progress, weakest
 
-    _, _, bank, _, matched = load_bank_and_matches(
-        positions_file, topics_dir, company_names, status
-    )
+    bank, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
     store = open_store()
     try:
         states, reviews = store.states(), store.reviews()

@@ -60,6 +60,22 @@ class PositionMatch:
     def topics(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t for m in self.matches for t in m.topics))
 
+    def to_record(self) -> dict:
+        """Everything, as plain data (for the cache); ``from_record`` reads it back."""
+        return {
+            "position": self.position.to_dict(),
+            "matches": [[m.term.to_dict(), list(m.topics), m.score, m.kind] for m in self.matches],
+            "unmatched": [t.to_dict() for t in self.unmatched],
+        }
+
+    @classmethod
+    def from_record(cls, d: dict) -> PositionMatch:
+        return cls(
+            Position.from_dict(d["position"]),
+            tuple(Match(Term.from_dict(t), tuple(ts), sc, k) for t, ts, sc, k in d["matches"]),
+            tuple(Term.from_dict(t) for t in d["unmatched"]),
+        )
+
     def to_dict(self) -> dict:
         p = self.position
         return {

@@ -19,7 +19,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prep.errors import PositionsError
@@ -128,9 +128,13 @@ class Term:
     siblings: tuple[str, ...] = ()  # the other terms of the same line
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["siblings"] = list(self.siblings)
-        return d
+        return {
+            "text": self.text,
+            "section": self.section,
+            "line": self.line,
+            "context": self.context,
+            "siblings": list(self.siblings),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> Term:

@@ -11,6 +11,7 @@ arguments, so runs are reproducible and tests can assert exact sequences.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -140,21 +141,37 @@ class Grade:
         return len(self.found) / total if total else 0.0
 
 
-KEYWORD_CUTOFF = 80.0
+KEYWORD_CUTOFF = 80.0  # rapidfuzz partial_ratio for a misspelt key term
+KEYWORD_SHARE = 0.6  # share of a composite keyword's parts that must appear
+# A keyword such as "shared memory 164/228 KB" or "Filter → Score" is a few key terms at once.
+_KEYWORD_PARTS = re.compile(r"[\s/+×=→←↔,，、;；:：()（）\[\]【】<>|·~～]+")
+_FILLER_PARTS = {"vs", "and", "or", "of", "the", "的", "和", "与", "及", "或", "即", "先", "再"}
 
 
-def keyword_found(keyword: str, answer_folded: str) -> bool:
-    """Whether a keyword appears in the (folded) answer, allowing small misspellings."""
-    kw = fold(keyword)
-    if not kw:
+def _part_found(part: str, answer_folded: str) -> bool:
+    if part in answer_folded:
         return True
-    if kw in answer_folded:
-        return True
-    if len(kw) <= 3:  # "TP", "SM", "2": too short to fuzz
+    if len(part) <= 3:  # "TP", "SM", "32": too short to fuzz
         return False
     from rapidfuzz import fuzz
 
-    return fuzz.partial_ratio(kw, answer_folded) >= KEYWORD_CUTOFF
+    return fuzz.partial_ratio(part, answer_folded) >= KEYWORD_CUTOFF
+
+
+def keyword_found(keyword: str, answer_folded: str) -> bool:
+    """Whether a keyword appears in the (folded) answer, allowing small misspellings.
+
+    The whole keyword may appear, or, for a composite one, most of its parts.
+    """
+    whole = fold(keyword)
+    if not whole or _part_found(whole, answer_folded):
+        return True
+    parts = [fold(p) for p in _KEYWORD_PARTS.split(keyword)]
+    parts = [p for p in parts if p and p not in _FILLER_PARTS]
+    if len(parts) < 2:
+        return False
+    hits = sum(_part_found(p, answer_folded) for p in parts)
+    return hits >= max(2, KEYWORD_SHARE * len(parts))
 
 
 def grade(answer: str, keywords: Sequence[str]) -> Grade:
