@@ -118,6 +118,11 @@ def filter_positions(positions, companies, names, status):
     return positions
 
 
+def plural(n: int, word: str) -> str:
+    """``plural(1, "term")`` → "1 term"; ``plural(3, "term")`` → "3 terms"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def print_json(data) -> None:
     """One JSON object on stdout: indented for a person at a terminal, compact (and fast) for pipes."""
     import json
@@ -356,8 +361,8 @@ def map_(company_names, positions_file, topics_dir, status, as_json):
     hit, total = coverage(matched)
     pct = f"{100 * hit / total:.0f}%" if total else "n/a"
     out.print(
-        f"coverage: {hit}/{total} terms matched ({pct}); {len(weights)} topics asked for "
-        f"across {len(matched)} positions"
+        f"coverage: {hit}/{total} terms matched ({pct}); {plural(len(weights), 'topic')} asked "
+        f"for across {plural(len(matched), 'position')}"
     )
 
 
@@ -407,7 +412,8 @@ def topics(company_names, positions_file, topics_dir, status, as_json):
 
     top = ranked[0][1] if ranked else 1
     table = Table(
-        title=f"{len(ranked)} topics asked for by {len(matched)} positions", title_justify="left"
+        title=f"{plural(len(ranked), 'topic')} asked for by {plural(len(matched), 'position')}",
+        title_justify="left",
     )
     for col in ("topic", "title", "domain", "positions", "", "companies"):
         table.add_column(
@@ -509,8 +515,9 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
             written += 1
             hint = f" (see prep map {name})" if plan.unmatched else ""
             click.echo(
-                f"{name}: {plan.positions} positions, {len(plan.topics)} topics, "
-                f"{len(plan.notes)} cards, {plan.unmatched} unmatched terms{hint} → {path}"
+                f"{name}: {plural(plan.positions, 'position')}, {plural(len(plan.topics), 'topic')}, "
+                f"{plural(len(plan.notes), 'card')}, "
+                f"{plural(plan.unmatched, 'unmatched term')}{hint} → {path}"
             )
     finally:
         markdown.save()

@@ -65,7 +65,7 @@ class QuizSession:
 
     def _read(self, prompt: str) -> str:
         self.out.print(f"[dim]{prompt}[/dim] ", end="")
-        self.out.file.flush() if hasattr(self.out.file, "flush") else None
+        self.out.file.flush()
         line = self.stream.readline()
         if line == "":
             self.out.print()
