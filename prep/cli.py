@@ -49,41 +49,39 @@ def cli():
 # Shared options and loading
 
 
-def positions_option(f):
-    return click.option(
-        "--positions",
-        "positions_file",
-        metavar="FILE",
-        help="Positions notes (Markdown). Default: $PREP_POSITIONS, ./positions.md, the sample.",
-    )(f)
+positions_option = click.option(
+    "--positions",
+    "positions_file",
+    metavar="FILE",
+    help="Positions notes (Markdown). Default: $PREP_POSITIONS, ./positions.md, the sample.",
+)
+topics_option = click.option(
+    "--topics",
+    "topics_dir",
+    metavar="DIR",
+    help="Topic bank folder. Default: $PREP_TOPICS, else the bundled bank.",
+)
+status_option = click.option(
+    "--status",
+    metavar="S[,S]",
+    help="Only positions with these statuses, e.g. interviewing,interested.",
+)
+companies_argument = click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
 
 
-def topics_option(f):
-    return click.option(
-        "--topics",
-        "topics_dir",
-        metavar="DIR",
-        help="Topic bank folder. Default: $PREP_TOPICS, else the bundled bank.",
-    )(f)
+def selection_options(f):
+    """``[COMPANY]... --positions --topics --status``: which positions a command covers."""
+    for decorate in reversed((companies_argument, positions_option, topics_option, status_option)):
+        f = decorate(f)
+    return f
 
 
-def status_option(f):
-    return click.option(
-        "--status",
-        metavar="S[,S]",
-        help="Only positions with these statuses, e.g. interviewing,interested.",
-    )(f)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
-def json_option(f):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
-
-
-def load_positions(positions_file):
-    """Read the positions file (saying so when it is the sample) with canonical company names."""
-    from prep.companies import canonicalize, load_companies
+def positions_path(positions_file):
+    """The positions file to read; says so on stderr when it is the bundled sample."""
     from prep.paths import positions_source
-    from prep.positions import read_positions
 
     path, is_sample = positions_source(positions_file)
     if is_sample:
@@ -92,6 +90,15 @@ def load_positions(positions_file):
             "(pass --positions FILE or set PREP_POSITIONS)",
             err=True,
         )
+    return path
+
+
+def load_positions(positions_file):
+    """Read the positions file (saying so when it is the sample) with canonical company names."""
+    from prep.companies import canonicalize, load_companies
+    from prep.positions import read_positions
+
+    path = positions_path(positions_file)
     companies = load_companies()
     return canonicalize(read_positions(path), companies), companies
 
@@ -257,17 +264,11 @@ def load_matches(positions_file, topics_dir):
     from prep.cache import cached_matches
     from prep.companies import canonicalize, load_companies
     from prep.match import PositionMatch, build_index, match_positions
-    from prep.paths import positions_source, topics_source
+    from prep.paths import topics_source
     from prep.positions import read_positions
 
     bank = load_bank(topics_source(topics_dir))
-    path, is_sample = positions_source(positions_file)
-    if is_sample:
-        click.echo(
-            "prep: no positions file given; using the bundled sample "
-            "(pass --positions FILE or set PREP_POSITIONS)",
-            err=True,
-        )
+    path = positions_path(positions_file)
     companies = load_companies()
 
     def compute():
@@ -294,10 +295,7 @@ def load_bank_and_matches(positions_file, topics_dir, names=(), status=None):
 
 
 @cli.command("map")
-@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
-@positions_option
-@topics_option
-@status_option
+@selection_options
 @json_option
 def map_(company_names, positions_file, topics_dir, status, as_json):
     """Show how each position's terms map to topics, and which terms map to none.
@@ -367,10 +365,7 @@ def map_(company_names, positions_file, topics_dir, status, as_json):
 
 
 @cli.command()
-@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
-@positions_option
-@topics_option
-@status_option
+@selection_options
 @json_option
 def topics(company_names, positions_file, topics_dir, status, as_json):
     """Rank topics by how many positions ask for them, and list the terms no topic covers.
@@ -628,10 +623,7 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
 
 
 @cli.command()
-@click.argument("company_names", nargs=-1, metavar="[COMPANY]...")
-@positions_option
-@topics_option
-@status_option
+@selection_options
 @json_option
 def stats(company_names, positions_file, topics_dir, status, as_json):
     """Quiz progress: reviews, retention, readiness per company, what to study next.
