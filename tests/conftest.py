@@ -43,3 +43,9 @@ def env_without(*names: str) -> dict:
     for n in names:
         env.pop(n, None)
     return env
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Show the matcher's figures against the gold standard in every test run's output."""
+    for line in getattr(config, "prep_gold_figures", ()):
+        terminalreporter.write_line(line)
