@@ -167,7 +167,8 @@ def keyword_found(keyword: str, answer_folded: str) -> bool:
     if not whole or _part_found(whole, answer_folded):
         return True
     parts = [fold(p) for p in _KEYWORD_PARTS.split(keyword)]
-    parts = [p for p in parts if p and p not in _FILLER_PARTS]
+    # Single characters ("s", "2", "个") appear in any answer: they prove nothing.
+    parts = [p for p in parts if len(p) >= 2 and p not in _FILLER_PARTS]
     if len(parts) < 2:
         return False
     hits = sum(_part_found(p, answer_folded) for p in parts)
