@@ -117,11 +117,12 @@ def filter_positions(positions, companies, names, status):
                 f"unknown status {', '.join(sorted(unknown))}; use one of: " + ", ".join(STATUSES),
                 param_hint="--status",
             )
-        positions = [p for p in positions if p.status in wanted_status]
-    if names:
+    if names:  # names resolve against every company in the notes, whatever --status says
         known = list(dict.fromkeys(p.company for p in positions))
         chosen = {resolve(n, known, companies) for n in names}
         positions = [p for p in positions if p.company in chosen]
+    if wanted_status:
+        positions = [p for p in positions if p.status in wanted_status]
     return positions
 
 

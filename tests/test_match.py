@@ -223,3 +223,10 @@ def test_bundled_bank_context_rules():
     assert got["调度"] == ({"kube-scheduler"}, "exact")
     (pm,) = match_positions(parse_positions("### 某司 岗位\n- GPU 方向：调度\n"), index)
     assert "gpu-scheduling" in pm.topics and "kube-scheduler" not in pm.topics
+
+
+def test_company_with_no_position_of_that_status_is_no_unknown_company(banks):
+    args = ["map", "虾皮", "--status", "interviewing", "--topics", str(banks / "valid")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "no positions match" in result.stderr and "unknown company" not in result.stderr
