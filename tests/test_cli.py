@@ -151,3 +151,20 @@ def test_readme_set_up_commands_match_ci():
     assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
     assert "-e '.[test]'" in ci and "-m pytest" in ci
     assert ".venv/bin/pip install . && .venv/bin/prep deck 字节" in readme
+
+
+def test_quiz_imports_only_what_it_needs(isolated):
+    """The quiz never loads the Anki writer; with warm caches not the YAML parser or fuzzy matcher."""
+    import os
+
+    code = (
+        "import sys; from click.testing import CliRunner; from prep.cli import cli; "
+        "r = CliRunner().invoke(cli, ['quiz', '-n', '1'], input=''); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('genanki', 'yaml', 'rapidfuzz') if m in sys.modules))"
+    )
+    env = dict(os.environ)
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "genanki" not in first.stdout
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert warm.stdout.strip() == "[]", warm.stdout + warm.stderr
