@@ -101,10 +101,6 @@ class AliasIndex:
     _cache: dict[str, tuple] = field(default_factory=dict, repr=False)
     _direct_cache: dict[tuple[str, str], tuple] = field(default_factory=dict, repr=False)
 
-    @property
-    def aliases(self) -> list[str]:
-        return list(self.exact)
-
 
 def build_index(bank: Bank) -> AliasIndex:
     """Index every alias and shared alias of the bank."""

@@ -62,12 +62,6 @@ def card_id(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) + 1
 
 
-def new_state(key: str, now: datetime) -> dict:
-    from fsrs import Card as FsrsCard
-
-    return FsrsCard(card_id=card_id(key), due=now).to_dict()
-
-
 def retrievability(state: dict | None, now: datetime, sched=None) -> float:
     """FSRS probability of recall now; 0 for a card never reviewed."""
     if not state or state.get("last_review") is None:
@@ -134,11 +128,6 @@ class Grade:
     found: tuple[str, ...]
     missed: tuple[str, ...]
     suggested: Rating
-
-    @property
-    def fraction(self) -> float:
-        total = len(self.found) + len(self.missed)
-        return len(self.found) / total if total else 0.0
 
 
 KEYWORD_CUTOFF = 80.0  # rapidfuzz partial_ratio for a misspelt key term
