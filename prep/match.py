@@ -330,7 +330,7 @@ def topic_weights(matched: Iterable[PositionMatch]) -> Counter:
     """
     weights: Counter = Counter()
     for pm in matched:
-        weights.update(set(pm.topics))
+        weights.update(pm.topics)  # PositionMatch.topics holds each topic once, in match order
     return weights
 
 

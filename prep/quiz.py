@@ -81,6 +81,7 @@ def candidates(
     """Every card of the weighted topics (or of ``topics``), with its weight, need and due flag."""
     sched = scheduler()
     chosen = list(topics) if topics is not None else [t for t, w in weights.items() if w > 0]
+    chosen.sort(key=lambda t: (-weights.get(t, 0), t))  # a fixed order: --seed reproduces a run
     out = []
     for tid in chosen:
         topic = bank.topics.get(tid)

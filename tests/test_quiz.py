@@ -361,3 +361,32 @@ def test_migrations_apply_once_in_memory():
 
     with pytest.raises(ProgressError, match="newer prep"):
         migrate(db)
+
+
+def test_seed_reproduces_a_session_across_processes(home):
+    """The same --seed draws the same cards in a new process (string hashing differs per process)."""
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PREP_HOME=str(home / hash_seed), PYTHONHASHSEED=hash_seed)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "prep",
+                "quiz",
+                "-n",
+                "5",
+                "--seed",
+                "11",
+                "--topics",
+                str(VALID),
+            ],
+            input="s\n" * 5,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        )
+        outputs.append([line for line in out.stdout.splitlines() if line.startswith("[")])
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 5
