@@ -14,13 +14,10 @@ Identity rules (see the README):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
-import os
 import re
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +28,7 @@ from pathlib import Path
 from prep.bank import Bank, Card
 from prep.errors import PrepError
 from prep.match import PositionMatch, topic_weights
+from prep.paths import atomic_write
 
 ROOT_DECK = "面试准备"
 MODEL_ID = 1764390001  # never change: Anki won't update notes whose note type changed
@@ -357,26 +355,6 @@ def _read_ledger(path: Path) -> dict:
         return {}
 
 
-def atomic_write_bytes(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename the result over ``path``: all or nothing."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def output_path(out_dir: Path, company: str) -> Path:
     """``out_dir/<company>.apkg``, never outside ``out_dir``."""
     path = out_dir / f"{safe_filename(company)}.apkg"
@@ -422,9 +400,9 @@ def write_deck(plan: DeckPlan, out_dir: str | Path, now: float | None = None) ->
     package = genanki.Package(list(decks.values()))
     stamp_time = max(mods.values(), default=int(now or time.time()))
     try:
-        atomic_write_bytes(path, lambda tmp: package.write_to_file(str(tmp), timestamp=stamp_time))
+        atomic_write(path, lambda tmp: package.write_to_file(str(tmp), timestamp=stamp_time))
         payload = json.dumps({"version": 1, "notes": ledger}, ensure_ascii=False, sort_keys=True)
-        atomic_write_bytes(ledger_path, lambda tmp: tmp.write_text(payload, encoding="utf-8"))
+        atomic_write(ledger_path, lambda tmp: tmp.write_text(payload, encoding="utf-8"))
     except OSError as e:
         raise PrepError(
             f"cannot write the deck ({e.strerror or e}); check the folder is writable or pass -o DIR",

@@ -16,11 +16,11 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from prep import __version__
+from prep.paths import atomic_write
 
 FORMAT = 1
 
@@ -48,15 +48,7 @@ def _write_bytes(path: Path, payload: bytes) -> None:
     """Atomically replace ``path``; a failure leaves the cache as it was, silently."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, lambda tmp: tmp.write_bytes(payload))
 
 
 def bank_fingerprint(root: Path, files: list[Path]) -> str:

@@ -285,14 +285,21 @@ def load_matches(positions_file, topics_dir):
     return matched, companies, bank
 
 
+def select_matches(matched, companies, names, status):
+    """The matches whose positions ``filter_positions`` keeps (named companies, given statuses)."""
+    keep = {
+        id(p) for p in filter_positions([pm.position for pm in matched], companies, names, status)
+    }
+    return [pm for pm in matched if id(pm.position) in keep]
+
+
 def load_bank_and_matches(positions_file, topics_dir, names=(), status=None):
     """The bank, and the matches of the positions of the named companies with the given statuses."""
     matched_all, companies, bank = load_matches(positions_file, topics_dir)
-    chosen = filter_positions([pm.position for pm in matched_all], companies, names, status)
+    chosen = select_matches(matched_all, companies, names, status)
     if not chosen:
         raise click.ClickException("no positions match the chosen companies and --status")
-    keep = {id(p) for p in chosen}
-    return bank, [pm for pm in matched_all if id(pm.position) in keep]
+    return bank, chosen
 
 
 @cli.command("map")
@@ -478,17 +485,14 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
     from prep.anki import RENDER_VERSION, plan_deck, render_markdown, write_deck
     from prep.cache import RenderCache
     from prep.companies import resolve
-    from prep.positions import parse_status_filter
 
     if all_companies and company_names:
         raise click.UsageError("give company names or --all, not both")
     if not all_companies and not company_names:
         raise click.UsageError("name a company (e.g. prep deck 字节) or pass --all")
     matched_all, companies, bank = load_matches(positions_file, topics_dir)
-    every = [pm.position for pm in matched_all]
-    filter_positions(every, companies, (), status)  # validates --status
-    wanted = parse_status_filter(status)
-    known = list(dict.fromkeys(p.company for p in every))
+    with_status = select_matches(matched_all, companies, (), status)
+    known = list(dict.fromkeys(pm.position.company for pm in matched_all))
     names = (
         known
         if all_companies
@@ -498,11 +502,7 @@ def deck(company_names, all_companies, positions_file, topics_dir, status, out_d
     written = 0
     try:
         for name in names:
-            chosen = [
-                pm
-                for pm in matched_all
-                if pm.position.company == name and (wanted is None or pm.position.status in wanted)
-            ]
+            chosen = [pm for pm in with_status if pm.position.company == name]
             if not chosen:
                 click.echo(f"{name}: no positions with status {status}; skipped", err=True)
                 continue
@@ -594,7 +594,6 @@ def quiz(company_names, count, topic_names, mode, positions_file, topics_dir, st
         prep quiz --topic kv-cache --topic pd-disaggregation
     """
     import random
-    import sys
     from datetime import datetime, timezone
 
     from prep.match import topic_weights
@@ -639,7 +638,7 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
     from datetime import datetime, timezone
 
     from prep.match import topic_weights
-    from prep.quiz import readiness, topic_progress, weakest
+    from prep.quiz import readiness, review_summary, topic_progress, weakest
 
     bank, matched = load_bank_and_matches(positions_file, topics_dir, company_names, status)
     store = open_store()
@@ -659,15 +658,7 @@ def stats(company_names, positions_file, topics_dir, status, as_json):
         )
         for c in companies
     }
-    seen_before: set[str] = set()
-    repeats = passed = 0
-    for r in reviews:
-        if r.card_key in seen_before:
-            repeats += 1
-            passed += r.rating >= 2
-        seen_before.add(r.card_key)
-    retention = passed / repeats if repeats else None
-    days = len({r.reviewed_at.date() for r in reviews})
+    retention, days = review_summary(reviews)
     ranked = sorted(progress, key=lambda p: (-p.weight, p.topic))
     next_up = weakest(progress)
     if as_json:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -61,3 +64,22 @@ def topics_source(explicit: str | os.PathLike | None) -> Path:
     if env:
         return Path(env).expanduser()
     return bundled_topics()
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp_path)`` beside ``path``, then rename it over ``path``: all or nothing.
+
+    The file gets the permissions a plain ``open`` would give it (the temporary file's are 0600).
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -208,6 +208,21 @@ def topic_progress(
     return out
 
 
+def review_summary(reviews: Iterable) -> tuple[float | None, int]:
+    """(retention, days studied): the share of repeat reviews not rated Again (None before any
+    repeat), and the number of distinct days with a review."""
+    seen: set[str] = set()
+    repeats = passed = 0
+    days = set()
+    for r in reviews:
+        if r.card_key in seen:
+            repeats += 1
+            passed += r.rating >= Rating.HARD
+        seen.add(r.card_key)
+        days.add(r.reviewed_at.date())
+    return (passed / repeats if repeats else None), len(days)
+
+
 def readiness(progress: Iterable[TopicProgress]) -> float:
     """Frequency-weighted mean retrievability over the topics: 0 (nothing known) to 1."""
     progress = list(progress)

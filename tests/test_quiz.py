@@ -390,3 +390,18 @@ def test_seed_reproduces_a_session_across_processes(home):
         )
         outputs.append([line for line in out.stdout.splitlines() if line.startswith("[")])
     assert outputs[0] == outputs[1] and len(outputs[0]) == 5
+
+
+def test_review_summary_retention_counts_repeat_reviews_only():
+    from prep.quiz import review_summary
+    from prep.store import Review
+
+    day = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    reviews = [
+        Review("a/1", 1, day, "flip"),  # first sight: not counted
+        Review("a/1", 3, day + timedelta(days=1), "flip"),
+        Review("a/1", 1, day + timedelta(days=3), "flip"),
+        Review("b/1", 4, day + timedelta(days=3), "type"),
+    ]
+    assert review_summary(reviews) == (0.5, 3)
+    assert review_summary([]) == (None, 0)
