@@ -102,7 +102,8 @@ class QuizSession:
             Panel(Markdown(cand.card.a), title="答案", title_align="left", border_style="green")
         )
 
-    def _ask(self, i: int, cand: Candidate) -> Rating | None:
+    def _ask(self, i: int, cand: Candidate) -> tuple[Rating | None, str | None]:
+        """The rating (None when skipped) and, in type mode, the typed answer."""
         from rich.markdown import Markdown
 
         card = cand.card
@@ -118,7 +119,7 @@ class QuizSession:
             while True:
                 answer = self._read("你的答案 (one line; s skip · q quit · ? keys) >")
                 if answer.strip().lower() == "s":
-                    return None
+                    return None, None
                 if answer.strip() == "?":
                     self.out.print(HELP)
                     continue
@@ -129,12 +130,12 @@ class QuizSession:
             missed = "  ".join(f"[red]✗ {k}[/red]" for k in g.missed) or "[dim]none[/dim]"
             self.out.print(f"keywords found: {found}", highlight=False)
             self.out.print(f"keywords missed: {missed}", highlight=False)
-            self._last_answer = answer
-            return self._rating(
+            rating = self._rating(
                 f"suggested {int(g.suggested)} {RATING_NAMES[g.suggested]} — Enter accepts, 1–4 "
                 "overrides >",
                 default=g.suggested,
             )
+            return rating, answer
         while True:
             line = self._read("Enter shows the answer (1–4 rates, s skip, q quit, ? keys) >")
             key = line.strip().lower()
@@ -142,28 +143,27 @@ class QuizSession:
                 self.out.print(HELP)
                 continue
             if key == "s":
-                return None
+                return None, None
             if key in {"1", "2", "3", "4"}:
                 self._show_answer(cand)
-                return Rating(int(key))
+                return Rating(int(key)), None
             break
         self._show_answer(cand)
-        return self._rating("rate: 1 Again · 2 Hard · 3 Good · 4 Easy >")
+        return self._rating("rate: 1 Again · 2 Hard · 3 Good · 4 Easy >"), None
 
     # -- the session -----------------------------------------------------------------------
 
     def run(self) -> SessionResult:
         try:
             for i, cand in enumerate(self.cards, start=1):
-                self._last_answer = None
-                rating = self._ask(i, cand)
+                rating, answer = self._ask(i, cand)
                 if rating is None:
                     self.result.skipped += 1
                     continue
                 now = self.clock()
                 key = cand.card.key
                 state = review(self.states.get(key), key, int(rating), now)
-                self.store.record(key, int(rating), now, state, self.mode, self._last_answer)
+                self.store.record(key, int(rating), now, state, self.mode, answer)
                 self.states[key] = state
                 self.result.ratings.append((key, int(rating)))
                 nxt = datetime.fromisoformat(state["due"])
