@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 
 from prep.errors import UnknownNameError
@@ -20,17 +21,12 @@ class Companies:
 
     def canonical(self, name: str) -> str:
         """The canonical name for ``name`` (an alias or the name itself, any case or width)."""
-        return self._by_folded().get(fold(name), name)
+        return self._by_folded.get(fold(name), name)
 
+    @cached_property
     def _by_folded(self) -> dict[str, str]:
-        cached = self.__dict__.get("_folded")
-        if cached is None:
-            cached = {}
-            for canon, others in self.aliases.items():
-                for n in (*others, canon):
-                    cached[fold(n)] = canon
-            object.__setattr__(self, "_folded", cached)
-        return cached
+        """Every folded spelling → canonical name (computed once per companies file)."""
+        return {fold(n): canon for canon, others in self.aliases.items() for n in (*others, canon)}
 
     def names_for(self, canon: str) -> tuple[str, ...]:
         return (canon, *self.aliases.get(canon, ()))
